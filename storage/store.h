@@ -1,6 +1,6 @@
 /*
  * store.h: THE interface between Kith's protocols (CardDAV, CalDAV, LDAP), its CLI and the
- * one LMDB environment that holds everything. Only storage/*.c includes <lmdb.h>; nothing
+ * one LMDB environment that holds everything. Only the storage/ files includes <lmdb.h>; nothing
  * above this header knows about keys, cursors or pages (the key layout is in keys.h).
  *
  * Model, in DAV and CRM terms:
