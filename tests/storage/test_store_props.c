@@ -1,0 +1,236 @@
+/*
+ * Storage contract: dead properties (store.h "dead properties", RFC 4918 PROPPATCH) on
+ * collections and on resources: put, replace, list, delete, exact values, and removal with
+ * the resource or collection they belong to.
+ */
+#include "tests/storage/store_fixture.h"
+
+static struct fx_list props(struct fx *f, uint64_t coll, const char *name)
+{
+    struct fx_list l = { 0 };
+    struct store_txn *t = fx_begin(f, false);
+    assert_ok(store_prop_list(t, coll, SV(name), fx_collect_prop, &l));
+    store_txn_abort(&t);
+    return l;
+}
+
+static void test_prop_put_and_list_on_collection(void **state)
+{
+    struct fx *f = *state;
+    struct store_txn *t = fx_begin(f, true);
+    assert_ok(store_prop_put(t, f->book, SV(""), SV("{DAV:}displayname"), SV("Kunden")));
+    assert_ok(store_prop_put(t, f->book, SV(""), SV("{http://apple.com/ns/ical/}calendar-color"),
+            SV("#FF0000FF")));
+    fx_commit(&t);
+
+    struct fx_list l = props(f, f->book, "");
+    assert_int_equal(l.n, 2);
+    assert_true(fx_list_has(&l, "{DAV:}displayname=Kunden"));
+    assert_true(fx_list_has(&l, "{http://apple.com/ns/ical/}calendar-color=#FF0000FF"));
+    fx_list_free(&l);
+}
+
+static void test_prop_put_again_replaces_value(void **state)
+{
+    struct fx *f = *state;
+    struct store_txn *t = fx_begin(f, true);
+    assert_ok(store_prop_put(t, f->book, SV(""), SV("{urn:x}p"), SV("one")));
+    fx_commit(&t);
+    t = fx_begin(f, true);
+    assert_ok(store_prop_put(t, f->book, SV(""), SV("{urn:x}p"), SV("two")));
+    fx_commit(&t);
+
+    struct fx_list l = props(f, f->book, "");
+    assert_int_equal(l.n, 1);
+    assert_string_equal(l.v[0], "{urn:x}p=two");
+    fx_list_free(&l);
+}
+
+static void test_prop_value_is_kept_exactly(void **state)
+{
+    struct fx *f = *state;
+    const char *xml = "<x:a xmlns:x=\"urn:x\">Grüße &amp; <b/>\r\n  tab\there</x:a>";
+    struct store_txn *t = fx_begin(f, true);
+    assert_ok(store_prop_put(t, f->book, SV(""), SV("{urn:x}xml"), SV(xml)));
+    assert_ok(store_prop_put(t, f->book, SV(""), SV("{urn:x}empty"), SV("")));
+    fx_commit(&t);
+
+    struct fx_list l = props(f, f->book, "");
+    char want[256];
+    snprintf(want, sizeof(want), "{urn:x}xml=%s", xml);
+    assert_true(fx_list_has(&l, want));
+    assert_true(fx_list_has(&l, "{urn:x}empty="));
+    fx_list_free(&l);
+}
+
+/* Same local name in two namespaces: two properties. */
+static void test_prop_qnames_differ_by_namespace(void **state)
+{
+    struct fx *f = *state;
+    struct store_txn *t = fx_begin(f, true);
+    assert_ok(store_prop_put(t, f->book, SV(""), SV("{urn:a}p"), SV("a")));
+    assert_ok(store_prop_put(t, f->book, SV(""), SV("{urn:b}p"), SV("b")));
+    fx_commit(&t);
+    struct fx_list l = props(f, f->book, "");
+    assert_int_equal(l.n, 2);
+    assert_true(fx_list_has(&l, "{urn:a}p=a") && fx_list_has(&l, "{urn:b}p=b"));
+    fx_list_free(&l);
+}
+
+static void test_prop_delete_removes_only_that_property(void **state)
+{
+    struct fx *f = *state;
+    struct store_txn *t = fx_begin(f, true);
+    assert_ok(store_prop_put(t, f->book, SV(""), SV("{urn:x}a"), SV("1")));
+    assert_ok(store_prop_put(t, f->book, SV(""), SV("{urn:x}b"), SV("2")));
+    fx_commit(&t);
+    t = fx_begin(f, true);
+    assert_ok(store_prop_delete(t, f->book, SV(""), SV("{urn:x}a")));
+    fx_commit(&t);
+
+    struct fx_list l = props(f, f->book, "");
+    assert_int_equal(l.n, 1);
+    assert_string_equal(l.v[0], "{urn:x}b=2");
+    fx_list_free(&l);
+}
+
+/* RFC 4918 9.2: removing a property that does not exist is not an error for PROPPATCH; the
+ * store may say ERR_NOT_FOUND, but it must not poison a txn into failing silently. */
+static void test_prop_delete_of_missing_property(void **state)
+{
+    struct fx *f = *state;
+    struct store_txn *t = fx_begin(f, true);
+    int rc = store_prop_delete(t, f->book, SV(""), SV("{urn:x}nope"));
+    if (rc != 0) {
+        assert_rc(ERR_NOT_FOUND, rc);
+    }
+    store_txn_abort(&t);
+}
+
+static void test_prop_put_and_list_on_resource_separate_from_collection(void **state)
+{
+    struct fx *f = *state;
+    fx_put_card(f, f->book, "a.vcf", "ua", "x");
+    fx_put_card(f, f->book, "ab.vcf", "uab", "x");
+    struct store_txn *t = fx_begin(f, true);
+    assert_ok(store_prop_put(t, f->book, SV("a.vcf"), SV("{urn:x}r"), SV("on a")));
+    assert_ok(store_prop_put(t, f->book, SV("ab.vcf"), SV("{urn:x}r"), SV("on ab")));
+    assert_ok(store_prop_put(t, f->book, SV(""), SV("{urn:x}c"), SV("on book")));
+    fx_commit(&t);
+
+    struct fx_list l = props(f, f->book, "a.vcf");
+    assert_int_equal(l.n, 1);
+    assert_string_equal(l.v[0], "{urn:x}r=on a");
+    fx_list_free(&l);
+    l = props(f, f->book, "ab.vcf");
+    assert_int_equal(l.n, 1);
+    assert_string_equal(l.v[0], "{urn:x}r=on ab");
+    fx_list_free(&l);
+    l = props(f, f->book, "");
+    assert_int_equal(l.n, 1);
+    assert_string_equal(l.v[0], "{urn:x}c=on book");
+    fx_list_free(&l);
+
+    t = fx_begin(f, true);
+    assert_ok(store_prop_delete(t, f->book, SV("a.vcf"), SV("{urn:x}r")));
+    fx_commit(&t);
+    l = props(f, f->book, "a.vcf");
+    assert_int_equal(l.n, 0);
+    fx_list_free(&l);
+    l = props(f, f->book, "ab.vcf");
+    assert_int_equal(l.n, 1);
+    fx_list_free(&l);
+}
+
+static void test_prop_put_on_missing_resource_is_not_found(void **state)
+{
+    struct fx *f = *state;
+    struct store_txn *t = fx_begin(f, true);
+    assert_rc(ERR_NOT_FOUND,
+            store_prop_put(t, f->book, SV("nope.vcf"), SV("{urn:x}p"), SV("v")));
+    store_txn_abort(&t);
+    t = fx_begin(f, true);
+    assert_rc(ERR_NOT_FOUND,
+            store_prop_put(t, f->book + 1000, SV(""), SV("{urn:x}p"), SV("v")));
+    store_txn_abort(&t);
+}
+
+static void test_prop_survives_replacing_the_resource(void **state)
+{
+    struct fx *f = *state;
+    fx_put_card(f, f->book, "a.vcf", "ua", "1");
+    struct store_txn *t = fx_begin(f, true);
+    assert_ok(store_prop_put(t, f->book, SV("a.vcf"), SV("{urn:x}p"), SV("v")));
+    fx_commit(&t);
+    fx_put_card(f, f->book, "a.vcf", "ua", "2");
+    struct fx_list l = props(f, f->book, "a.vcf");
+    assert_int_equal(l.n, 1);
+    fx_list_free(&l);
+}
+
+static void test_prop_removed_with_its_resource(void **state)
+{
+    struct fx *f = *state;
+    fx_put_card(f, f->book, "a.vcf", "ua", "x");
+    struct store_txn *t = fx_begin(f, true);
+    assert_ok(store_prop_put(t, f->book, SV("a.vcf"), SV("{urn:x}p"), SV("v")));
+    assert_ok(store_prop_put(t, f->book, SV(""), SV("{urn:x}c"), SV("v")));
+    fx_commit(&t);
+    t = fx_begin(f, true);
+    assert_ok(store_resource_delete(t, f->book, SV("a.vcf"), 0));
+    fx_commit(&t);
+
+    /* a new resource under the old name does not inherit them */
+    fx_put_card(f, f->book, "a.vcf", "ua", "x");
+    struct fx_list l = props(f, f->book, "a.vcf");
+    assert_int_equal(l.n, 0);
+    fx_list_free(&l);
+    l = props(f, f->book, "");
+    assert_int_equal(l.n, 1);
+    fx_list_free(&l);
+}
+
+static void test_prop_removed_with_its_collection(void **state)
+{
+    struct fx *f = *state;
+    fx_put_card(f, f->book, "a.vcf", "ua", "x");
+    struct store_txn *t = fx_begin(f, true);
+    assert_ok(store_prop_put(t, f->book, SV("a.vcf"), SV("{urn:x}p"), SV("v")));
+    assert_ok(store_prop_put(t, f->book, SV(""), SV("{urn:x}c"), SV("v")));
+    fx_commit(&t);
+    t = fx_begin(f, true);
+    assert_ok(store_collection_delete(t, f->book));
+    fx_commit(&t);
+
+    t = fx_begin(f, false);
+    struct fx_list l = { 0 };
+    int rc = store_prop_list(t, f->book, SV(""), fx_collect_prop, &l);
+    assert_true(rc == 0 || rc == ERR_NOT_FOUND);
+    assert_int_equal(l.n, 0);
+    rc = store_prop_list(t, f->book, SV("a.vcf"), fx_collect_prop, &l);
+    assert_true(rc == 0 || rc == ERR_NOT_FOUND);
+    assert_int_equal(l.n, 0);
+    fx_list_free(&l);
+    store_txn_abort(&t);
+    /* teardown's store_check finds no orphaned property records */
+}
+
+int main(void)
+{
+#define T(fn) cmocka_unit_test_setup_teardown(fn, fx_setup, fx_teardown)
+    const struct CMUnitTest tests[] = {
+        T(test_prop_put_and_list_on_collection),
+        T(test_prop_put_again_replaces_value),
+        T(test_prop_value_is_kept_exactly),
+        T(test_prop_qnames_differ_by_namespace),
+        T(test_prop_delete_removes_only_that_property),
+        T(test_prop_delete_of_missing_property),
+        T(test_prop_put_and_list_on_resource_separate_from_collection),
+        T(test_prop_put_on_missing_resource_is_not_found),
+        T(test_prop_survives_replacing_the_resource),
+        T(test_prop_removed_with_its_resource),
+        T(test_prop_removed_with_its_collection),
+    };
+#undef T
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
