@@ -23,10 +23,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     again = cfg;
     if (config_set(&again, "http.listen", cfg.http_listen, err, sizeof(err)) != 0 ||
-            config_set(&again, "ldap.suffix", cfg.ldap_suffix, err, sizeof(err)) != 0 ||
-            config_set(&again, "http.trusted_proxies", cfg.trusted_proxies, err,
-                    sizeof(err)) != 0 ||
-            memcmp(&again, &cfg, sizeof(cfg)) != 0) {
+        config_set(&again, "ldap.suffix", cfg.ldap_suffix, err, sizeof(err)) != 0 ||
+        config_set(&again, "http.trusted_proxies", cfg.trusted_proxies, err, sizeof(err)) != 0 ||
+        memcmp(&again, &cfg, sizeof(cfg)) != 0) {
         abort(); /* a value the file accepted must be accepted again */
     }
     return 0;

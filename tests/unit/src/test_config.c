@@ -33,13 +33,13 @@ static void expect_bad(const char *section, const char *key, const char *value)
     snprintf(want, sizeof(want), "kith.conf:2: [%s] %s: '", section, key);
     int rc = parse(text, &cfg);
     if (rc != ERR_INVAL || strncmp(err, want, strlen(want)) != 0) {
-        fail_msg("[%s] %s = '%s' was accepted or misreported: rc %d, '%s'", section, key, value,
-                rc, err);
+        fail_msg("[%s] %s = '%s' was accepted or misreported: rc %d, '%s'", section, key, value, rc,
+                 err);
     }
 }
 
 static void expect_good(const char *section, const char *key, const char *value,
-        struct kith_config *cfg)
+                        struct kith_config *cfg)
 {
     char text[512];
     snprintf(text, sizeof(text), "[%s]\n%s = %s\n", section, key, value);
@@ -220,9 +220,9 @@ static void test_listen_addresses_are_checked(void **state)
     expect_good("http", "https_listen", "", &c);
     assert_string_equal(c.https_listen, "");
     static const char *const bad[] = {
-        "127.0.0.1", "127.0.0.1:", "127.0.0.1:0", "127.0.0.1:65536", "127.0.0.1:80x",
-        "::1:8008", "[::1]8008", "[::1:8008", "localhost:8008", "[127.0.0.1]:80",
-        "256.0.0.1:80", "1.2.3.4:-1", ":8008", "*:8008",
+        "127.0.0.1",    "127.0.0.1:", "127.0.0.1:0", "127.0.0.1:65536", "127.0.0.1:80x",
+        "::1:8008",     "[::1]8008",  "[::1:8008",   "localhost:8008",  "[127.0.0.1]:80",
+        "256.0.0.1:80", "1.2.3.4:-1", ":8008",       "*:8008",
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         expect_bad("http", "listen", bad[i]);
@@ -365,7 +365,7 @@ static void test_oversized_file_line_and_nul_are_rejected(void **state)
 
     static const char nul[] = "[http]\nmax_body = 1M\0garbage\n";
     assert_int_equal(config_parse_text("kith.conf", nul, sizeof(nul) - 1, &c, err, sizeof(err)),
-            ERR_INVAL);
+                     ERR_INVAL);
     assert_string_equal(err, "kith.conf:2: NUL byte in the file");
 }
 
@@ -455,8 +455,8 @@ static void test_every_key_documented_in_conf_and_docs(void **state)
             if (!conf_has(conf, section, line)) {
                 fail_msg("conf/kith.conf lacks '%s' under [%s]", line, section);
             }
-            snprintf(dotted, sizeof(dotted), "| `%s.%.*s` |", section,
-                    (int)strcspn(line, " "), line);
+            snprintf(dotted, sizeof(dotted), "| `%s.%.*s` |", section, (int)strcspn(line, " "),
+                     line);
             if (strstr(docs, dotted) == NULL) {
                 fail_msg("docs/configuration.md lacks a row %s", dotted);
             }
