@@ -96,4 +96,8 @@ void conn_close_after_flush(struct conn *conn);
  * (the connection is then unusable; close it). */
 int conn_start_tls(struct conn *conn, struct ssl_ctx_st *ctx);
 
+/* Private to src/conn.c and src/server.c: the server's list of open connections. */
+void server_conn_opened(struct server *srv, struct conn *conn);
+void server_conn_closed(struct server *srv, struct conn *conn);
+
 #endif

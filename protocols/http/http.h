@@ -20,9 +20,13 @@
  *
  * Contract for the handler: every request ends in exactly one http_respond(),
  * http_respond_error() or http_respond_start() ... http_respond_end() (asserted in debug
- * builds). It may answer before returning or later (streaming); the request and its arena
- * live until the response is fully queued. HEAD is handled here: answer it as GET, the
- * layer sends the headers (with the right Content-Length) and drops the body.
+ * builds; a release build answers 500). The handler answers before it returns, or at least
+ * starts a streamed answer that a pull callback finishes later. The request and its arena
+ * live until the response is fully queued, or the connection drops: a streaming writer
+ * releases what it holds (a store transaction) with arena_on_free(req->arena, ...), which
+ * runs in both cases. After the call that ends the response, do not touch req.
+ * HEAD is handled here: answer it as GET, the layer sends the headers (with the right
+ * Content-Length) and drops the body.
  *
  * One access line per request at info level:
  *   ... info conn=4 req=17 user=alice PROPFIND /dav/addressbooks/alice/ 207 5120B 3ms
