@@ -247,7 +247,9 @@ int store_entity_list(struct store_txn *t, uint64_t coll_id, store_entity_fn *fn
 
 struct store_resource {
     uint64_t coll_id;
-    struct str_view name;          /* last path segment, 1..255 bytes, no '/' */
+    struct str_view name;          /* last path segment, 1..255 bytes, no '/'; in plain
+                                    * WebDAV file collections a relative path "a/b.txt"
+                                    * (folders end in '/'; no empty, "." or ".." segment) */
     struct str_view content_type;  /* "text/vcard; charset=utf-8" */
     struct str_view uid;           /* vCard / iCalendar UID; empty for plain files */
     uint64_t rev;                  /* store-wide revision: the strong ETag (store_etag) */
@@ -290,6 +292,12 @@ int store_resource_delete(struct store_txn *t, uint64_t coll_id, struct str_view
 /* Metadata of every resource (no bodies), in name order; with_body loads bodies too. */
 int store_resource_list(struct store_txn *t, uint64_t coll_id, bool with_body,
         store_resource_fn *fn, void *ctx);
+/* As store_resource_list, starting after the name `after` (empty: from the first) and
+ * stopping after limit resources (0: no limit): for streaming big collections in batches,
+ * each in a short read transaction. Names starting with prefix only, when prefix is set
+ * (plain WebDAV folders: the members of "a/b/" are the names starting "a/b/"). */
+int store_resource_list_after(struct store_txn *t, uint64_t coll_id, struct str_view prefix,
+        struct str_view after, size_t limit, bool with_body, store_resource_fn *fn, void *ctx);
 /* The strong ETag of a revision, quoted, into buf (at least 24 bytes): "\"1a2b\"". */
 void store_etag(uint64_t rev, char *buf, size_t size);
 

@@ -78,11 +78,38 @@ int store_resource_decode(struct str_view v, struct store_resource *out)
     return out->rev ? 0 : ERR_CORRUPT;
 }
 
+static bool store_segment_valid(struct str_view seg)
+{
+    return seg.len > 0 && !str_view_eq(seg, STR_VIEW_LIT(".")) &&
+           !str_view_eq(seg, STR_VIEW_LIT(".."));
+}
+
+/* Names are one path segment; in file collections (paths=true) a relative path whose
+ * segments are valid, folders ending in '/'. */
+static bool store_name_check(struct str_view name, bool paths)
+{
+    if (name.len == 0 || name.len > STORE_NAME_MAX || memchr(name.ptr, '\0', name.len) != NULL) {
+        return false;
+    }
+    size_t start = 0;
+    for (size_t i = 0; i <= name.len; i++) {
+        if (i == name.len || name.ptr[i] == '/') {
+            if (i < name.len && !paths) {
+                return false;
+            }
+            bool trailing = i == name.len && start == name.len && start > 0;
+            if (!trailing && !store_segment_valid(str_view_make(name.ptr + start, i - start))) {
+                return false;
+            }
+            start = i + 1;
+        }
+    }
+    return true;
+}
+
 static bool store_name_valid(struct str_view name)
 {
-    return name.len > 0 && name.len <= STORE_NAME_MAX && memchr(name.ptr, '/', name.len) == NULL &&
-           memchr(name.ptr, '\0', name.len) == NULL && !str_view_eq(name, STR_VIEW_LIT(".")) &&
-           !str_view_eq(name, STR_VIEW_LIT(".."));
+    return store_name_check(name, true);
 }
 
 int store_resource_get(struct store_txn *t, uint64_t coll_id, struct str_view name,
@@ -211,16 +238,16 @@ int store_resource_put(struct store_txn *t, uint64_t coll_id, const struct store
     if (rc != 0) {
         return rc;
     }
-    if (!store_name_valid(put->name) || put->uid.len > STORE_UID_MAX ||
-            put->content_type.len > 255) {
-        return store_fail(t, put->name.len > STORE_NAME_MAX || put->uid.len > STORE_UID_MAX
-                                     ? ERR_TOO_LARGE
-                                     : ERR_INVAL);
-    }
     struct store_collection c;
     rc = store_collection_get_by_id(t, coll_id, &c);
     if (rc != 0) {
         return store_fail(t, rc);
+    }
+    if (!store_name_check(put->name, c.kind == STORE_COLL_FILES) || put->uid.len > STORE_UID_MAX ||
+            put->content_type.len > 255) {
+        return store_fail(t, put->name.len > STORE_NAME_MAX || put->uid.len > STORE_UID_MAX
+                                     ? ERR_TOO_LARGE
+                                     : ERR_INVAL);
     }
     struct str_view key = store_key_coll_name(t, coll_id, put->name);
     struct store_resource old;
@@ -366,13 +393,19 @@ struct res_walk {
     bool with_body;
     store_resource_fn *fn;
     void *ctx;
+    size_t limit, n;
 };
+
+#define RES_WALK_LIMIT 0x7fff0001 /* internal: the walk reached its limit */
 
 static int store_res_walk(void *ctx, struct str_view key, struct str_view val)
 {
     struct res_walk *w = ctx;
     struct store_resource r = { .coll_id = w->coll_id,
         .name = str_view_make(key.ptr + 8, key.len - 8) };
+    if (w->limit && w->n++ == w->limit) {
+        return RES_WALK_LIMIT;
+    }
     int rc = store_resource_decode(val, &r);
     if (rc == 0 && w->with_body) {
         rc = store_db_get(w->t, DBI_BODIES, key, &r.body);
@@ -383,8 +416,26 @@ static int store_res_walk(void *ctx, struct str_view key, struct str_view val)
 int store_resource_list(struct store_txn *t, uint64_t coll_id, bool with_body,
         store_resource_fn *fn, void *ctx)
 {
-    struct res_walk w = { t, coll_id, with_body, fn, ctx };
-    return store_db_walk(t, DBI_RES, store_key_u64(t, coll_id), STR_VIEW_NULL, store_res_walk, &w);
+    return store_resource_list_after(t, coll_id, STR_VIEW_NULL, STR_VIEW_NULL, 0, with_body, fn,
+            ctx);
+}
+
+int store_resource_list_after(struct store_txn *t, uint64_t coll_id, struct str_view prefix,
+        struct str_view after, size_t limit, bool with_body, store_resource_fn *fn, void *ctx)
+{
+    struct res_walk w = { t, coll_id, with_body, fn, ctx, limit, 0 };
+    if (prefix.len > STORE_NAME_MAX || after.len > STORE_NAME_MAX) {
+        return 0;
+    }
+    struct str_view start = STR_VIEW_NULL;
+    if (after.len) {
+        /* The smallest key after (coll, after) is (coll, after, "\0"). */
+        struct str_view k = store_key_coll_name(t, coll_id, after);
+        start = str_view_make(k.ptr, k.len + 1);
+    }
+    int rc = store_db_walk(t, DBI_RES, store_key_coll_name(t, coll_id, prefix), start,
+            store_res_walk, &w);
+    return rc == RES_WALK_LIMIT ? 0 : rc;
 }
 
 struct change_walk {
