@@ -1,6 +1,7 @@
 #include "src/server.h"
 
 #include <arpa/inet.h>
+#include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <signal.h>
@@ -209,6 +210,44 @@ static unsigned server_bound_port(struct evconnlistener *lev)
     return ntohs(((struct sockaddr_in *)&ss)->sin_port);
 }
 
+/* "ADDR:PORT", "[V6]:PORT" or "NAME:PORT" (resolved once, first address). Port 0 asks the
+ * kernel for a free port (tests). */
+static int server_parse_addr(const char *addr, struct sockaddr_storage *ss, int *len_out)
+{
+    char host[CONFIG_ADDR_MAX];
+    const char *colon = strrchr(addr, ':');
+    if (colon == NULL || colon == addr || colon[1] == '\0') {
+        return ERR_INVAL;
+    }
+    const char *h = addr;
+    size_t hlen = (size_t)(colon - addr);
+    if (addr[0] == '[') {
+        if (colon[-1] != ']') {
+            return ERR_INVAL;
+        }
+        h = addr + 1;
+        hlen -= 2;
+    } else if (memchr(addr, ':', hlen) != NULL) {
+        return ERR_INVAL; /* bare IPv6 without brackets: the port is ambiguous */
+    }
+    if (hlen == 0 || hlen >= sizeof(host) || strspn(colon + 1, "0123456789") != strlen(colon + 1)
+            || atol(colon + 1) > 65535) {
+        return ERR_INVAL;
+    }
+    memcpy(host, h, hlen);
+    host[hlen] = '\0';
+    struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
+        .ai_flags = AI_PASSIVE | AI_NUMERICSERV };
+    struct addrinfo *res = NULL;
+    if (getaddrinfo(host, colon + 1, &hints, &res) != 0 || res == NULL) {
+        return ERR_INVAL;
+    }
+    memcpy(ss, res->ai_addr, res->ai_addrlen);
+    *len_out = (int)res->ai_addrlen;
+    freeaddrinfo(res);
+    return 0;
+}
+
 int server_listen(struct server *srv, const char *addr, bool tls, const struct proto_module *m,
         void *module_ctx)
 {
@@ -220,9 +259,8 @@ int server_listen(struct server *srv, const char *addr, bool tls, const struct p
         return ERR_INVAL;
     }
     struct sockaddr_storage ss;
-    int sslen = sizeof(ss);
-    if (evutil_parse_sockaddr_port(addr, (struct sockaddr *)&ss, &sslen) != 0
-            || strchr(addr, ':') == NULL) {
+    int sslen = 0;
+    if (server_parse_addr(addr, &ss, &sslen) != 0) {
         log_error(&server_log, "%s: bad listen address '%s' (want ADDR:PORT)", m->name, addr);
         return ERR_INVAL;
     }
