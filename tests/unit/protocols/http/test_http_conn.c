@@ -2,6 +2,8 @@
  * test_http_conn.c: the HTTP layer driven through a bufferevent pair, no sockets: bytes in,
  * bytes out. The loopback listener (and TLS) is covered by test_http_server.c.
  */
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -100,10 +102,14 @@ static bool test_needs_auth(void *ctx, const struct http_request *req)
     return strncmp(req->path, "/public", 7) != 0;
 }
 
+/* Peer address for the next harness, and the proxies it trusts ("" by default). */
+static const char *harness_trusted = "";
+
 static struct harness *harness_new(bool with_auth)
 {
     struct harness *h = calloc(1, sizeof(*h));
     config_defaults(&h->cfg);
+    snprintf(h->cfg.trusted_proxies, sizeof(h->cfg.trusted_proxies), "%s", harness_trusted);
     h->cfg.max_body = 1000;
     h->cfg.max_headers = 10;
     h->cfg.max_header_bytes = 2048;
@@ -120,8 +126,10 @@ static struct harness *harness_new(bool with_auth)
     h->client = pair[1];
     bufferevent_setcb(h->client, test_read_cb, NULL, test_event_cb, h);
     bufferevent_enable(h->client, EV_READ | EV_WRITE);
-    assert_non_null(conn_new(NULL, h->base, pair[0], &h->cfg, &http_module, h->hs, NULL, 0,
-            false));
+    struct sockaddr_in peer = { .sin_family = AF_INET, .sin_port = htons(50000) };
+    inet_pton(AF_INET, "192.0.2.10", &peer.sin_addr);
+    assert_non_null(conn_new(NULL, h->base, pair[0], &h->cfg, &http_module, h->hs,
+            (struct sockaddr *)&peer, (int)sizeof(peer), false));
     return h;
 }
 
@@ -448,6 +456,17 @@ static void test_forwarded_headers_ignored_from_untrusted_peer(void **state)
     assert_false(h->last_secure);
 }
 
+static void test_forwarded_headers_believed_from_trusted_proxy(void **state)
+{
+    harness_trusted = "192.0.2.10";
+    struct harness *h = *state = harness_new(false);
+    harness_trusted = "";
+    harness_send(h, "GET / HTTP/1.1\r\nHost: inner:8008\r\nX-Forwarded-Proto: https\r\n"
+                    "X-Forwarded-Host: dav.example.com\r\n\r\n");
+    assert_string_equal(h->last_host, "https://dav.example.com");
+    assert_true(h->last_secure);
+}
+
 static void test_request_timeout_sends_408_and_closes(void **state)
 {
     struct harness *h = *state = harness_new(false);
@@ -498,6 +517,7 @@ int main(void)
         T(test_public_path_needs_no_credentials),
         T(test_expect_continue_without_credentials_gets_401_not_100),
         T(test_forwarded_headers_ignored_from_untrusted_peer),
+        T(test_forwarded_headers_believed_from_trusted_proxy),
         T(test_request_timeout_sends_408_and_closes),
         T(test_idle_timeout_closes_silently),
 #undef T
