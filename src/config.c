@@ -156,7 +156,7 @@ static void config_quote(const char *value, char *out, size_t size)
     size_t n = 0, i = 0;
     for (; value[i] != '\0' && i < 60 && n + 4 < size; i++) {
         unsigned char c = (unsigned char)value[i];
-        out[n++] = (c >= 0x20 && c < 0x7f) ? (char)c : '?';
+        out[n++] = (char)((c >= 0x20 && c < 0x7f) ? c : '?');
     }
     if (value[i] != '\0' && n + 4 < size) {
         memcpy(out + n, "...", 3);
@@ -324,7 +324,7 @@ static bool config_parse_ip_list(const char *s)
 /* "1K..1G", "1..100000", "1-3 digits"; empty for types without bounds. */
 static void config_format_range(const struct config_key *k, char *out, size_t size)
 {
-    char lo[32], hi[32];
+    char lo[24], hi[24]; /* 20 digits, a suffix, NUL */
     switch (k->type) {
     case CONFIG_SIZE:
         config_format_scaled(k->min, config_size_units, lo, sizeof(lo));
@@ -415,7 +415,9 @@ static int config_store_text(struct kith_config *cfg, const struct config_key *k
         snprintf(why, why_size, "%s%s%s%s", bad, range[0] ? " (" : "", range, range[0] ? ")" : "");
         return ERR_INVAL;
     }
-    memcpy((char *)cfg + k->offset, value, len + 1);
+    /* Zero the tail too, so that equal configs compare equal with memcmp. */
+    memset((char *)cfg + k->offset, 0, k->size);
+    memcpy((char *)cfg + k->offset, value, len);
     return 0;
 }
 
@@ -727,7 +729,7 @@ int config_parse_text(const char *name, const char *text, size_t len, struct kit
     if (p.failed) {
         return ERR_INVAL;
     }
-    *cfg = next;
+    memcpy(cfg, &next, sizeof(next)); /* with padding: callers may memcmp configs */
     return 0;
 }
 
@@ -781,7 +783,8 @@ int config_set(struct kith_config *cfg, const char *section_dot_key, const char 
         return ERR_INVAL;
     }
     /* Apply to a copy: a failed string store must not leave half a value behind. */
-    struct kith_config next = *cfg;
+    struct kith_config next;
+    memcpy(&next, cfg, sizeof(next));
     if (config_apply(&next, k, value, why, sizeof(why)) != 0) {
         config_quote(value, quoted, sizeof(quoted));
         if (err != NULL && err_size > 0) {
@@ -789,7 +792,7 @@ int config_set(struct kith_config *cfg, const char *section_dot_key, const char 
         }
         return ERR_INVAL;
     }
-    *cfg = next;
+    memcpy(cfg, &next, sizeof(next)); /* with padding: callers may memcmp configs */
     return 0;
 }
 

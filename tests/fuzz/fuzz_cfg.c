@@ -21,7 +21,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
         return 0;
     }
-    again = cfg;
+    memcpy(&again, &cfg, sizeof(cfg));
     if (config_set(&again, "http.listen", cfg.http_listen, err, sizeof(err)) != 0 ||
         config_set(&again, "ldap.suffix", cfg.ldap_suffix, err, sizeof(err)) != 0 ||
         config_set(&again, "http.trusted_proxies", cfg.trusted_proxies, err, sizeof(err)) != 0 ||

@@ -338,7 +338,7 @@ static void test_error_leaves_config_untouched(void **state)
     struct kith_config c, before;
     config_defaults(&c);
     c.max_body = 12345;
-    before = c;
+    memcpy(&before, &c, sizeof(c));
     assert_int_equal(parse("[http]\nmax_body = 2M\nmax_headers = lots\n", &c), ERR_INVAL);
     assert_memory_equal(&c, &before, sizeof(c));
 }
