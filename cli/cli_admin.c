@@ -46,13 +46,14 @@ int cli_check(struct cli *cli, int argc, char **argv)
 
 int cli_backup(struct cli *cli, int argc, char **argv)
 {
-    if (argc != 2 || cli_is_help(argv[1])) {
-        FILE *out = argc == 2 ? stdout : stderr;
+    bool help = argc == 2 && cli_is_help(argv[1]);
+    if (argc != 2 || help || argv[1][0] == '-') {
+        FILE *out = help ? stdout : stderr;
         fputs("usage: kith backup DIR\n\nWrite a consistent, compacted copy of the store into DIR\n"
               "(created if missing; it must not hold a store). Safe while `kith serve` runs.\n"
               "Restore by pointing --data at DIR.\n",
                 out);
-        return argc == 2 ? CLI_OK : CLI_USAGE;
+        return help ? CLI_OK : CLI_USAGE;
     }
     struct store *s = cli_store(cli);
     if (s == NULL) {

@@ -95,7 +95,7 @@ static uint32_t crm_phone_types(const struct vcard_prop *p)
 static void crm_add_phone(struct arena *a, const struct vcard_prop *p,
         const struct crm_index_opts *opts, struct store_entity *out)
 {
-    struct str_view text = crm_text(a, p);
+    struct str_view text = crm_text(a, p), typed = text;
     if (str_view_starts_with_nocase(text, "tel:")) {
         text.ptr += 4;
         text.len -= 4;
@@ -106,7 +106,7 @@ static void crm_add_phone(struct arena *a, const struct vcard_prop *p,
     char *digits = arena_alloc(a, text.len + 1);
     ph->digits = str_view_make(digits, phone_digits(text, digits, text.len + 1));
     char *e164 = arena_alloc(a, 32);
-    ph->e164 = str_view_make(e164, phone_e164(text, opts->country_code, opts->trunk_prefix, e164, 32));
+    ph->e164 = str_view_make(e164, phone_e164(typed, opts->country_code, opts->trunk_prefix, e164, 32));
 }
 
 /* "_$!<Manager>!$_" -> "manager"; other labels lower-cased as they are. */

@@ -17,14 +17,35 @@ struct main_command {
     const char *summary;
 };
 
+/* Commands without options still answer --help and refuse arguments. */
+static int main_no_args(const char *usage, int argc, char **argv)
+{
+    if (argc > 1) {
+        bool help = argc == 2 && cli_is_help(argv[1]);
+        fprintf(help ? stdout : stderr, "%s", usage);
+        return help ? CLI_OK : CLI_USAGE;
+    }
+    return -1;
+}
+
 static int main_version(struct cli *cli, int argc, char **argv)
 {
+    int rc = main_no_args("usage: kith version\n\nPrint the version of kith.\n", argc, argv);
+    if (rc >= 0) {
+        return rc;
+    }
     printf("kith %s\n", KITH_VERSION);
     return CLI_OK;
 }
 
 static int main_config_help(struct cli *cli, int argc, char **argv)
 {
+    int rc = main_no_args("usage: kith config-help\n\nPrint every configuration key with its "
+                          "default and meaning,\nas a valid configuration file.\n",
+            argc, argv);
+    if (rc >= 0) {
+        return rc;
+    }
     config_print_help(stdout);
     return CLI_OK;
 }
@@ -81,7 +102,7 @@ int main(int argc, char **argv)
             main_usage(stdout);
             return CLI_OK;
         case 'V':
-            return main_version(&cli, 0, NULL);
+            return main_version(&cli, 1, argv);
         default:
             main_usage(stderr);
             return CLI_USAGE;

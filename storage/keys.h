@@ -22,7 +22,7 @@
  *   tombstones   u64 coll_id, name                     u64 seq of its deletion entry
  *   props        u64 coll_id, name, "\0", qname        value (XML text)
  *   entities     16-byte entity id                     rec(entity)
- *   ix           u8 index, value, "\0", entity id      (empty)
+ *   ix           u8 index, value, "\0", entity id      (empty); see enum store_index
  *
  * Reserved for what comes next (created empty now so later versions need no migration):
  *   timeranges   u64 coll_id, name                     u64 first start, u64 last end (CalDAV)

@@ -113,7 +113,7 @@ static int store_init_meta(struct store *s)
     if (rc != 0) {
         return rc;
     }
-    struct str_view v;
+    struct str_view v = STR_VIEW_NULL;
     rc = store_db_get(t, DBI_META, STR_VIEW_LIT("version"), &v);
     if (rc == ERR_NOT_FOUND && !s->read_only) {
         uint8_t b[4] = { 0, 0, 0, STORE_FORMAT_VERSION };
@@ -374,7 +374,7 @@ int store_db_walk(struct store_txn *t, enum store_dbi d, struct str_view prefix,
 
 int store_counter_next(struct store_txn *t, const char *name, uint64_t *out)
 {
-    struct str_view key = str_view_of(name), v;
+    struct str_view key = str_view_of(name), v = STR_VIEW_NULL;
     uint64_t n = 0;
     int rc = store_db_get(t, DBI_META, key, &v);
     if (rc == 0 && v.len == 8) {

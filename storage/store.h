@@ -230,6 +230,10 @@ enum store_index {
     STORE_IX_PARENT = 6,        /* departments by their organization's URI */
     STORE_IX_REL_TARGET = 7,    /* relationship records by target URI (inverse lookups) */
     STORE_IX_KIND = 8,          /* "1".."4": entities of one kind */
+    STORE_IX_SUBSTR = 9,        /* every suffix of every case-folded name word and e-mail
+                                 * address: a prefix lookup here finds the entities with a
+                                 * word or address CONTAINING the value (LDAP *x*, CardDAV
+                                 * text-match contains); candidates still need the real match */
 };
 
 typedef int store_entity_id_fn(void *ctx, const struct store_id *id);

@@ -7,6 +7,7 @@
 #include "storage/store-internal.h"
 
 #include <ctype.h>
+#include <stdlib.h>
 
 #include "src/utf8.h"
 
@@ -220,15 +221,47 @@ static void ix_emit_value(struct ix_emit *x, enum store_index ix, struct str_vie
     x->rc = x->fn(x->ctx, str_view_make(k, len + STORE_ID_LEN));
 }
 
-static void ix_emit_folded(struct ix_emit *x, enum store_index ix, struct str_view value)
+#define IX_SUBSTR_MAX 64 /* longer words and addresses are indexed on their first 64 bytes */
+
+/* Every suffix of folded (starting on a UTF-8 boundary) into the substring index. */
+static void ix_emit_suffixes(struct ix_emit *x, struct str_view folded)
 {
-    if (value.len) {
-        ix_emit_value(x, ix, utf8_casefold(x->t->arena, value));
+    size_t n = utf8_cut(folded, IX_SUBSTR_MAX);
+    for (size_t i = 0; i < n; i++) {
+        if (((unsigned char)folded.ptr[i] & 0xc0) != 0x80) {
+            ix_emit_value(x, STORE_IX_SUBSTR, str_view_make(folded.ptr + i, n - i));
+        }
     }
 }
 
-/* Each word of text: runs of letters and digits (any byte >= 0x80 counts as a letter). */
-static void ix_emit_words(struct ix_emit *x, struct str_view text)
+/* E-mail addresses get the suffixes that start a part of them (the start, and after '.',
+ * '@', '-', '_', '+'): every suffix of every address would multiply the index tenfold for
+ * infix queries nobody types. Other infixes fall back to a checked scan in the caller. */
+static void ix_emit_email_suffixes(struct ix_emit *x, struct str_view folded)
+{
+    size_t n = utf8_cut(folded, IX_SUBSTR_MAX);
+    for (size_t i = 0; i < n; i++) {
+        char prev = i ? folded.ptr[i - 1] : '.';
+        if (prev == '.' || prev == '@' || prev == '-' || prev == '_' || prev == '+') {
+            ix_emit_value(x, STORE_IX_SUBSTR, str_view_make(folded.ptr + i, n - i));
+        }
+    }
+}
+
+static void ix_emit_folded(struct ix_emit *x, enum store_index ix, struct str_view value)
+{
+    if (value.len) {
+        struct str_view folded = utf8_casefold(x->t->arena, value);
+        ix_emit_value(x, ix, folded);
+        if (ix == STORE_IX_EMAIL) {
+            ix_emit_email_suffixes(x, folded);
+        }
+    }
+}
+
+/* Each word of text: runs of letters and digits (any byte >= 0x80 counts as a letter);
+ * with suffixes, every suffix of each word goes into the substring index too. */
+static void ix_emit_words(struct ix_emit *x, struct str_view text, bool suffixes)
 {
     size_t i = 0;
     while (i < text.len) {
@@ -242,7 +275,12 @@ static void ix_emit_words(struct ix_emit *x, struct str_view text)
             i++;
         }
         if (i > start) {
-            ix_emit_folded(x, STORE_IX_NAME, str_view_make(text.ptr + start, i - start));
+            struct str_view folded =
+                    utf8_casefold(x->t->arena, str_view_make(text.ptr + start, i - start));
+            ix_emit_value(x, STORE_IX_NAME, folded);
+            if (suffixes) {
+                ix_emit_suffixes(x, folded);
+            }
         }
     }
 }
@@ -258,11 +296,13 @@ int store_entity_ix_keys(struct store_txn *t, const struct store_entity *e, stor
         ix_emit_value(&x, STORE_IX_PHONE_DIGITS, e->phones[i].digits);
         ix_emit_value(&x, STORE_IX_PHONE_E164, e->phones[i].e164);
     }
-    ix_emit_words(&x, e->fn);
-    ix_emit_words(&x, e->family);
-    ix_emit_words(&x, e->given);
-    ix_emit_words(&x, e->org);
-    ix_emit_words(&x, e->dept);
+    /* Substring search is for people's names (LDAP cn/sn/givenName *x*, CardDAV FN
+     * contains); organization words are word-indexed only. */
+    ix_emit_words(&x, e->fn, true);
+    ix_emit_words(&x, e->family, true);
+    ix_emit_words(&x, e->given, true);
+    ix_emit_words(&x, e->org, false);
+    ix_emit_words(&x, e->dept, false);
     ix_emit_value(&x, STORE_IX_UID, e->uid);
     ix_emit_value(&x, STORE_IX_PARENT, e->parent);
     for (size_t i = 0; i < e->n_relations; i++) {
@@ -273,6 +313,38 @@ int store_entity_ix_keys(struct store_txn *t, const struct store_entity *e, stor
     char kind = (char)('0' + e->kind);
     ix_emit_value(&x, STORE_IX_KIND, str_view_make(&kind, 1));
     return x.rc;
+}
+
+/* The keys of one entity, gathered so duplicates (FN words are also N words) are written
+ * once, and in key order, which LMDB inserts with fewer page visits. */
+struct ix_keys {
+    struct arena *a;
+    struct str_view *keys;
+    size_t n, cap;
+};
+
+static int ix_collect(void *ctx, struct str_view key)
+{
+    struct ix_keys *k = ctx;
+    if (k->n == k->cap) {
+        size_t cap = k->cap ? k->cap * 2 : 64;
+        struct str_view *grown = arena_new_array(k->a, struct str_view, cap);
+        if (k->n) {
+            memcpy(grown, k->keys, k->n * sizeof(*grown));
+        }
+        k->keys = grown;
+        k->cap = cap;
+    }
+    k->keys[k->n++] = key;
+    return 0;
+}
+
+static int ix_key_cmp(const void *a, const void *b)
+{
+    const struct str_view *x = a, *y = b;
+    size_t n = x->len < y->len ? x->len : y->len;
+    int c = memcmp(x->ptr, y->ptr, n);
+    return c ? c : (x->len > y->len) - (x->len < y->len);
 }
 
 static int ix_put(void *ctx, struct str_view key)
@@ -291,7 +363,16 @@ int store_entity_index_put(struct store_txn *t, const struct store_entity *e)
     rec_writer_init(&w, t->arena);
     store_entity_encode(&w, e);
     store_db_put(t, DBI_ENTITIES, str_view_make(e->id.b, STORE_ID_LEN), strbuf_view(&w.sb));
-    store_entity_ix_keys(t, e, ix_put, t);
+    struct ix_keys k = { .a = t->arena };
+    store_entity_ix_keys(t, e, ix_collect, &k);
+    if (k.n) {
+        qsort(k.keys, k.n, sizeof(*k.keys), ix_key_cmp);
+    }
+    for (size_t i = 0; i < k.n && t->err == 0; i++) {
+        if (i == 0 || ix_key_cmp(&k.keys[i - 1], &k.keys[i]) != 0) {
+            ix_put(t, k.keys[i]);
+        }
+    }
     return t->err;
 }
 
@@ -353,7 +434,7 @@ int store_entity_lookup(struct store_txn *t, enum store_index ix, struct str_vie
         bool prefix, store_entity_id_fn *fn, void *ctx)
 {
     struct str_view norm = value;
-    if (ix == STORE_IX_EMAIL || ix == STORE_IX_NAME) {
+    if (ix == STORE_IX_EMAIL || ix == STORE_IX_NAME || ix == STORE_IX_SUBSTR) {
         norm = utf8_casefold(t->arena, value);
     }
     size_t n = utf8_cut(norm, STORE_IXVAL_MAX);
