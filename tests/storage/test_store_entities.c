@@ -508,6 +508,64 @@ static void test_entity_get_of_unknown_id_is_not_found(void **state)
     store_txn_abort(&t);
 }
 
+/* A card with a real UUID UID copied into a second book: two entities, two ids, each
+ * deleted on its own (MAPPING.md rule 1). */
+static void test_entity_uuid_uid_in_two_collections_gives_two_entities(void **state)
+{
+    struct fx *f = *state;
+    const char *uid = "urn:uuid:7f1c2a4e-3b5d-4c6e-8f90-a1b2c3d4e5f6";
+    struct store_txn *t = fx_begin(f, true);
+    uint64_t other = 0;
+    assert_ok(fx_add_coll(t, STORE_COLL_ADDRESSBOOK, "alice", "other", &other));
+    struct store_entity e = { .kind = STORE_ENTITY_PERSON, .uid = SV(uid), .fn = SV("Zoe Zed") };
+    struct store_resource r1, r2;
+    assert_ok(put_entity(t, f->book, "z.vcf", &e, &r1));
+    assert_ok(put_entity(t, other, "z.vcf", &e, &r2));
+    fx_commit(&t);
+    assert_memory_not_equal(r1.entity_id.b, r2.entity_id.b, STORE_ID_LEN);
+    struct ids ids = lookup(f, STORE_IX_UID, uid, false);
+    assert_int_equal(ids.n, 2);
+
+    t = fx_begin(f, true);
+    assert_ok(store_resource_delete(t, f->book, SV("z.vcf"), 0));
+    fx_commit(&t);
+    assert_finds(f, STORE_IX_NAME, "zoe", false, &r2.entity_id);
+    assert_finds(f, STORE_IX_UID, uid, false, &r2.entity_id);
+    t = fx_begin(f, false);
+    struct store_entity got;
+    assert_ok(store_entity_get(t, &r2.entity_id, &got));
+    assert_int_equal(got.coll_id, other);
+    assert_rc(ERR_NOT_FOUND, store_entity_get(t, &r1.entity_id, &got));
+    store_txn_abort(&t);
+}
+
+/* "in index order": a prefix lookup lists matches by folded value. */
+static void test_entity_prefix_lookup_is_in_value_order(void **state)
+{
+    struct fx *f = *state;
+    static const char *const names[] = { "Müller", "Maier", "Meier", "Mayer" };
+    struct store_id ids_by_name[4];
+    struct store_txn *t = fx_begin(f, true);
+    for (int i = 0; i < 4; i++) {
+        char file[32], uid[32];
+        snprintf(file, sizeof(file), "p%d.vcf", i);
+        snprintf(uid, sizeof(uid), "uid-p%d", i);
+        struct store_entity e = { .kind = STORE_ENTITY_PERSON, .uid = SV(uid),
+            .fn = SV(names[i]), .family = SV(names[i]) };
+        struct store_resource r;
+        assert_ok(put_entity(t, f->book, file, &e, &r));
+        ids_by_name[i] = r.entity_id;
+    }
+    fx_commit(&t);
+    struct ids got = lookup(f, STORE_IX_NAME, "M", true);
+    assert_int_equal(got.n, 4);
+    /* maier < mayer < meier < müller (bytes of the folded UTF-8) */
+    static const int want[] = { 1, 3, 2, 0 };
+    for (int i = 0; i < 4; i++) {
+        assert_memory_equal(got.v[i].b, ids_by_name[want[i]].b, STORE_ID_LEN);
+    }
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, fx_setup, fx_teardown)
@@ -529,6 +587,8 @@ int main(void)
         T(test_entity_copies_in_two_collections_are_independent),
         T(test_entity_list_all_or_per_collection),
         T(test_entity_get_of_unknown_id_is_not_found),
+        T(test_entity_uuid_uid_in_two_collections_gives_two_entities),
+        T(test_entity_prefix_lookup_is_in_value_order),
     };
 #undef T
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -8,6 +8,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
 
 static bool user_exists(struct store *s, const char *name)
 {
@@ -345,6 +347,128 @@ static void test_backup_refuses_a_directory_holding_a_store(void **state)
     store_close(&o);
 }
 
+static void test_commit_of_read_txn_succeeds(void **state)
+{
+    struct fx *f = *state;
+    struct store_txn *t = fx_begin(f, false);
+    struct store_user u;
+    assert_ok(store_user_get(t, SV("alice"), &u));
+    fx_commit(&t);
+}
+
+/* store.h "Lifetimes": views stay valid until the txn ends, also in a write txn where later
+ * writes rearrange the pages the earlier views point into (LMDB only promises mdb_get data
+ * until the next write in the same txn). */
+static void test_views_stay_valid_after_later_writes_in_the_same_txn(void **state)
+{
+    struct fx *f = *state;
+    struct store_txn *t = fx_begin(f, true);
+    assert_ok(fx_put(t, f->book, "m.vcf", "um", SV("BODY-OF-M-0123456789"), NULL, NULL));
+    struct store_resource r;
+    assert_ok(store_resource_get(t, f->book, SV("m.vcf"), true, &r));
+    struct store_collection c;
+    assert_ok(store_collection_get_by_id(t, f->book, &c));
+    struct store_user u;
+    assert_ok(store_user_get(t, SV("alice"), &u));
+    /* keys that sort before and after "m.vcf" land on the same pages and shift it */
+    for (int i = 0; i < 200; i++) {
+        char name[32], uid[32];
+        snprintf(name, sizeof(name), "%c%03d.vcf", i % 2 ? 'a' : 'z', i);
+        snprintf(uid, sizeof(uid), "u%03d", i);
+        assert_ok(fx_put(t, f->book, name, uid, SV("0123456789012345678901234567890123456789"),
+                NULL, NULL));
+    }
+    struct store_user u2 = { .name = SV("alice"), .email = SV("a2@example.com"),
+        .display_name = SV("Alice Two") };
+    assert_ok(store_user_put(t, &u2, false));
+    struct store_collection upd = { .id = f->book, .display_name = SV("Renamed book") };
+    assert_ok(store_collection_update(t, &upd));
+
+    assert_view_eq(r.body, "BODY-OF-M-0123456789");
+    assert_view_eq(r.name, "m.vcf");
+    assert_view_eq(r.uid, "um");
+    assert_view_eq(c.slug, "book");
+    assert_view_eq(c.owner, "alice");
+    assert_view_eq(c.display_name, "book");
+    assert_view_eq(u.email, "alice@example.com");
+    fx_commit(&t);
+}
+
+/* A write bigger than the map fails with ERR_NO_SPACE, leaves nothing, and the store keeps
+ * working (issue 2: "a 50 MB single card ... changes nothing"). */
+static void test_full_map_is_no_space_and_store_stays_usable(void **state)
+{
+    struct fx *f = *state;
+    store_close(&f->s);
+    struct store_options opts = { .dir = f->store_dir, .map_size = 1u << 20, .no_sync = true };
+    assert_ok(store_open(&opts, &f->s));
+
+    size_t n = 4u << 20;
+    char *big = malloc(n);
+    assert_non_null(big);
+    memset(big, 'x', n);
+    struct store_txn *t = fx_begin(f, true);
+    int rc = fx_put(t, f->book, "big.vcf", "big", str_view_make(big, n), NULL, NULL);
+    free(big);
+    assert_rc(ERR_NO_SPACE, rc == 0 ? store_txn_commit(&t) : rc);
+    store_txn_abort(&t);
+
+    t = fx_begin(f, true);
+    assert_ok(fx_put(t, f->book, "small.vcf", "small", SV("fits"), NULL, NULL));
+    fx_commit(&t);
+    t = fx_begin(f, false);
+    struct store_resource r;
+    assert_rc(ERR_NOT_FOUND, store_resource_get(t, f->book, SV("big.vcf"), false, &r));
+    assert_ok(store_resource_get(t, f->book, SV("small.vcf"), false, &r));
+    store_txn_abort(&t);
+    assert_int_equal(fx_coll(f, f->book).count, 1);
+}
+
+/* `kith backup` runs in its own process while the server holds a write txn open: the copy
+ * must not wait for that writer, and must not contain its uncommitted data. */
+static void test_backup_in_other_process_does_not_wait_for_an_open_writer(void **state)
+{
+    struct fx *f = *state;
+    fx_put_card(f, f->book, "a.vcf", "ua", "committed");
+    f->txn = fx_begin(f, true);
+    assert_ok(fx_put(f->txn, f->book, "b.vcf", "ub", SV("uncommitted"), NULL, NULL));
+
+    char dir[PATH_MAX + 16];
+    snprintf(dir, sizeof(dir), "%s/hot", f->dir);
+    assert_int_equal(mkdir(dir, 0700), 0);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        alarm(20); /* a backup that waits for the writer dies here */
+        /* read-only, as a backup tool opens it: a read-write store_open() begins a write txn
+         * (DBI creation, format meta) and so waits for the writer */
+        struct store *s = NULL;
+        struct store_options opts = { .dir = f->store_dir, .read_only = true };
+        if (store_open(&opts, &s) != 0) {
+            _exit(10);
+        }
+        _exit(store_backup(s, dir) == 0 ? 0 : 11);
+    }
+    int status = 0;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    store_txn_abort(&f->txn);
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+        print_error("backup child: %s %d\n", WIFEXITED(status) ? "exit" : "signal",
+                WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
+        fail();
+    }
+
+    struct store *b = NULL;
+    assert_ok(fx_open_dir(dir, true, &b));
+    struct store_txn *t = NULL;
+    assert_ok(store_txn_begin(b, false, &t));
+    struct store_resource r;
+    assert_ok(store_resource_get(t, f->book, SV("a.vcf"), false, &r));
+    assert_rc(ERR_NOT_FOUND, store_resource_get(t, f->book, SV("b.vcf"), false, &r));
+    store_txn_abort(&t);
+    store_close(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -375,6 +499,14 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_backup_opens_as_a_store_with_the_same_data, fx_setup,
                 fx_teardown),
         cmocka_unit_test_setup_teardown(test_backup_refuses_a_directory_holding_a_store, fx_setup,
+                fx_teardown),
+        cmocka_unit_test_setup_teardown(test_commit_of_read_txn_succeeds, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_views_stay_valid_after_later_writes_in_the_same_txn,
+                fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_full_map_is_no_space_and_store_stays_usable, fx_setup,
+                fx_teardown),
+        cmocka_unit_test_setup_teardown(
+                test_backup_in_other_process_does_not_wait_for_an_open_writer, fx_setup,
                 fx_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -589,6 +589,18 @@ static void test_collection_counters_follow_put_replace_delete(void **state)
     assert_counters(f, 0, 0);
 }
 
+/* A NUL inside a name (an HTTP path with %00) is refused: keys put a NUL after the name. */
+static void test_resource_name_with_nul_byte_is_refused(void **state)
+{
+    struct fx *f = *state;
+    struct store_txn *t = fx_begin(f, true);
+    struct store_put p = { .name = str_view_make("a\0b.vcf", 7), .content_type = SV("text/vcard"),
+        .uid = SV("u"), .body = SV("x") };
+    assert_int_not_equal(store_resource_put(t, f->book, &p, NULL, NULL), 0);
+    store_txn_abort(&t);
+    assert_int_equal(fx_coll(f, f->book).count, 0);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, fx_setup, fx_teardown)
@@ -622,6 +634,7 @@ int main(void)
         T(test_resource_uid_over_limit_is_too_large),
         T(test_resource_put_into_missing_collection_is_not_found),
         T(test_collection_counters_follow_put_replace_delete),
+        T(test_resource_name_with_nul_byte_is_refused),
     };
 #undef T
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -281,6 +281,27 @@ static void test_user_list_stops_on_nonzero_and_returns_it(void **state)
     store_txn_abort(&t);
 }
 
+/* created belongs to the store: a replace that does not carry it keeps the original. */
+static void test_user_replace_keeps_created(void **state)
+{
+    struct fx *f = *state;
+    struct store_txn *t = fx_begin(f, false);
+    struct store_user orig;
+    assert_ok(store_user_get(t, SV("alice"), &orig));
+    uint64_t created = orig.created;
+    store_txn_abort(&t);
+    assert_true(created != 0);
+
+    t = fx_begin(f, true);
+    struct store_user u = { .name = SV("alice"), .email = SV("alice@example.com") };
+    assert_ok(store_user_put(t, &u, false));
+    fx_commit(&t);
+    t = fx_begin(f, false);
+    assert_ok(store_user_get(t, SV("alice"), &orig));
+    assert_int_equal(orig.created, created);
+    store_txn_abort(&t);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, fx_setup, fx_teardown)
@@ -300,6 +321,7 @@ int main(void)
         T(test_user_delete_of_missing_user_is_not_found),
         T(test_user_list_is_in_name_order),
         T(test_user_list_stops_on_nonzero_and_returns_it),
+        T(test_user_replace_keeps_created),
     };
 #undef T
     return cmocka_run_group_tests(tests, NULL, NULL);
