@@ -101,8 +101,8 @@ static void conn_setup_bev(struct conn *conn)
     /* A peer that stops reading our output stalls writes: drop it after the longer of the
      * two timeouts instead of holding the buffer forever. */
     unsigned secs = conn->cfg->request_timeout > conn->cfg->idle_timeout
-            ? conn->cfg->request_timeout
-            : conn->cfg->idle_timeout;
+                            ? conn->cfg->request_timeout
+                            : conn->cfg->idle_timeout;
     if (secs > 0) {
         struct timeval tv = { .tv_sec = secs, .tv_usec = 0 };
         bufferevent_set_timeouts(conn->bev, NULL, &tv);
@@ -111,8 +111,8 @@ static void conn_setup_bev(struct conn *conn)
 }
 
 struct conn *conn_new(struct server *server, struct event_base *base, struct bufferevent *bev,
-        const struct kith_config *cfg, const struct proto_module *m, void *module_ctx,
-        const struct sockaddr *peer, int peer_len, bool tls)
+                      const struct kith_config *cfg, const struct proto_module *m, void *module_ctx,
+                      const struct sockaddr *peer, int peer_len, bool tls)
 {
     struct conn *conn = calloc(1, sizeof(*conn));
     if (conn == NULL) {
@@ -139,8 +139,8 @@ struct conn *conn_new(struct server *server, struct event_base *base, struct buf
     if (server != NULL) {
         server_conn_opened(server, conn);
     }
-    log_debug(&conn->log, "%s connection from %s port %u%s", m->name, conn->peer,
-            conn->peer_port, tls ? " (TLS)" : "");
+    log_debug(&conn->log, "%s connection from %s port %u%s", m->name, conn->peer, conn->peer_port,
+              tls ? " (TLS)" : "");
     if (m->conn_open != NULL) {
         conn->in_callback = true;
         int rc = m->conn_open(conn);
@@ -300,7 +300,7 @@ static void conn_event_cb(struct bufferevent *bev, short what, void *arg)
             conn_log_tls_error(conn);
         }
         log_debug(&conn->log, "connection error: %s",
-                evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
+                  evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
     }
     if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR | BEV_EVENT_TIMEOUT)) {
         conn_close(conn);
@@ -320,8 +320,9 @@ int conn_start_tls(struct conn *conn, struct ssl_ctx_st *ctx)
      * (the StartTLS success) goes out in the clear before the handshake, as RFC 4511 4.14.2
      * requires. */
     struct bufferevent *under = conn->bev;
-    struct bufferevent *filt = bufferevent_openssl_filter_new(bufferevent_get_base(under), under,
-            ssl, BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE | BEV_OPT_DEFER_CALLBACKS);
+    struct bufferevent *filt = bufferevent_openssl_filter_new(
+            bufferevent_get_base(under), under, ssl, BUFFEREVENT_SSL_ACCEPTING,
+            BEV_OPT_CLOSE_ON_FREE | BEV_OPT_DEFER_CALLBACKS);
     if (filt == NULL) {
         SSL_free(ssl);
         return ERR_IO;

@@ -36,27 +36,27 @@ struct ssl_ctx_st;
 #define CONN_ADDR_MAX 64
 
 struct conn {
-    unsigned long id;               /* monotonic, the conn= of log lines */
-    char peer[CONN_ADDR_MAX];       /* "192.0.2.1" or "2001:db8::1" (no port) */
+    unsigned long id;         /* monotonic, the conn= of log lines */
+    char peer[CONN_ADDR_MAX]; /* "192.0.2.1" or "2001:db8::1" (no port) */
     unsigned peer_port;
-    bool tls;                       /* traffic is TLS (from accept, or after StartTLS) */
-    bool peer_is_loopback;          /* 127.0.0.0/8 or ::1 */
-    bool shutting_down;             /* the server asked us to finish (proto conn_shutdown) */
+    bool tls;              /* traffic is TLS (from accept, or after StartTLS) */
+    bool peer_is_loopback; /* 127.0.0.0/8 or ::1 */
+    bool shutting_down;    /* the server asked us to finish (proto conn_shutdown) */
     struct bufferevent *bev;
-    struct arena *arena;            /* freed with the connection */
-    struct log_ctx log;             /* .conn = id */
+    struct arena *arena; /* freed with the connection */
+    struct log_ctx log;  /* .conn = id */
     const struct kith_config *cfg;
     const struct proto_module *module;
-    void *module_ctx;               /* from server_listen() */
-    void *proto_ctx;                /* the module's per-connection state */
+    void *module_ctx; /* from server_listen() */
+    void *proto_ctx;  /* the module's per-connection state */
 
     /* Private to src/conn.c and src/server.c. */
     struct server *server;
-    struct conn *prev, *next;       /* the server's list of open connections */
+    struct conn *prev, *next; /* the server's list of open connections */
     struct event *timer;
-    struct event *reaper;           /* frees a closed conn outside its callbacks */
+    struct event *reaper; /* frees a closed conn outside its callbacks */
     size_t write_lowat;
-    bool closed;                    /* conn_close ran: no more callbacks */
+    bool closed; /* conn_close ran: no more callbacks */
     bool close_after_flush;
     bool in_callback;
 };
@@ -65,8 +65,8 @@ struct conn {
  * fuzzing: a bufferevent pair). peer may be NULL. Calls m->conn_open; returns NULL (and
  * frees bev) when it refuses. The bufferevent must use base. */
 struct conn *conn_new(struct server *server, struct event_base *base, struct bufferevent *bev,
-        const struct kith_config *cfg, const struct proto_module *m, void *module_ctx,
-        const struct sockaddr *peer, int peer_len, bool tls);
+                      const struct kith_config *cfg, const struct proto_module *m, void *module_ctx,
+                      const struct sockaddr *peer, int peer_len, bool tls);
 
 struct evbuffer *conn_input(struct conn *conn);
 struct evbuffer *conn_output(struct conn *conn);
@@ -91,8 +91,9 @@ void conn_close(struct conn *conn);
  * is delivered to the module. */
 void conn_close_after_flush(struct conn *conn);
 
-/* LDAP StartTLS (RFC 4511 4.14): put a TLS server filter over the existing connection. Call
- * after queueing the plaintext response; it is flushed first. ERR_IO when TLS cannot start
+/* LDAP StartTLS (RFC 4511 4.14): put a TLS server filter over the existing connection, with
+ * ctx from server_tls_ctx(conn->server). Call after queueing the plaintext response; it is
+ * flushed first. ERR_IO when TLS cannot start
  * (the connection is then unusable; close it). */
 int conn_start_tls(struct conn *conn, struct ssl_ctx_st *ctx);
 

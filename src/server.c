@@ -126,7 +126,7 @@ static bool server_refuse(struct server *srv, evutil_socket_t fd)
     if (now != srv->last_refusal_log) {
         srv->last_refusal_log = now;
         log_warn(&server_log, "max_connections (%u) reached: refused %lu connection(s)",
-                srv->cfg->max_connections, srv->refused);
+                 srv->cfg->max_connections, srv->refused);
         srv->refused = 0;
     }
     return true;
@@ -143,8 +143,8 @@ static struct bufferevent *server_make_bev(struct server_listener *l, evutil_soc
     if (ssl == NULL) {
         return NULL;
     }
-    struct bufferevent *bev = bufferevent_openssl_socket_new(srv->base, fd, ssl,
-            BUFFEREVENT_SSL_ACCEPTING, opts);
+    struct bufferevent *bev =
+            bufferevent_openssl_socket_new(srv->base, fd, ssl, BUFFEREVENT_SSL_ACCEPTING, opts);
     if (bev == NULL) {
         SSL_free(ssl);
         return NULL;
@@ -154,8 +154,8 @@ static struct bufferevent *server_make_bev(struct server_listener *l, evutil_soc
     return bev;
 }
 
-static void server_accept_cb(struct evconnlistener *lev, evutil_socket_t fd,
-        struct sockaddr *sa, int salen, void *arg)
+static void server_accept_cb(struct evconnlistener *lev, evutil_socket_t fd, struct sockaddr *sa,
+                             int salen, void *arg)
 {
     struct server_listener *l = arg;
     struct server *srv = l->srv;
@@ -197,6 +197,11 @@ static int server_load_tls(struct server *srv)
     return 0;
 }
 
+struct ssl_ctx_st *server_tls_ctx(struct server *srv)
+{
+    return server_load_tls(srv) == 0 ? srv->tls_ctx : NULL;
+}
+
 static unsigned server_bound_port(struct evconnlistener *lev)
 {
     struct sockaddr_storage ss;
@@ -230,14 +235,15 @@ static int server_parse_addr(const char *addr, struct sockaddr_storage *ss, int 
     } else if (memchr(addr, ':', hlen) != NULL) {
         return ERR_INVAL; /* bare IPv6 without brackets: the port is ambiguous */
     }
-    if (hlen == 0 || hlen >= sizeof(host) || strspn(colon + 1, "0123456789") != strlen(colon + 1)
-            || atol(colon + 1) > 65535) {
+    if (hlen == 0 || hlen >= sizeof(host) || strspn(colon + 1, "0123456789") != strlen(colon + 1) ||
+        atol(colon + 1) > 65535) {
         return ERR_INVAL;
     }
     memcpy(host, h, hlen);
     host[hlen] = '\0';
-    struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
-        .ai_flags = AI_PASSIVE | AI_NUMERICSERV };
+    struct addrinfo hints = { .ai_family = AF_UNSPEC,
+                              .ai_socktype = SOCK_STREAM,
+                              .ai_flags = AI_PASSIVE | AI_NUMERICSERV };
     struct addrinfo *res = NULL;
     if (getaddrinfo(host, colon + 1, &hints, &res) != 0 || res == NULL) {
         return ERR_INVAL;
@@ -249,7 +255,7 @@ static int server_parse_addr(const char *addr, struct sockaddr_storage *ss, int 
 }
 
 int server_listen(struct server *srv, const char *addr, bool tls, const struct proto_module *m,
-        void *module_ctx)
+                  void *module_ctx)
 {
     if (addr == NULL || addr[0] == '\0') {
         return 0;
@@ -275,11 +281,12 @@ int server_listen(struct server *srv, const char *addr, bool tls, const struct p
     l->tls = tls;
     snprintf(l->addr, sizeof(l->addr), "%s", addr);
     l->lev = evconnlistener_new_bind(srv->base, server_accept_cb, l,
-            LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_EXEC, SERVER_BACKLOG,
-            (struct sockaddr *)&ss, sslen);
+                                     LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE |
+                                             LEV_OPT_CLOSE_ON_EXEC,
+                                     SERVER_BACKLOG, (struct sockaddr *)&ss, sslen);
     if (l->lev == NULL) {
         log_error(&server_log, "%s: cannot listen on %s: %s", m->name, addr,
-                evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
+                  evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
         return ERR_IO;
     }
     evconnlistener_set_error_cb(l->lev, server_accept_error_cb);
@@ -366,9 +373,9 @@ int server_run(struct server *srv)
     srv->sig_term = evsignal_new(srv->base, SIGTERM, server_signal_cb, srv);
     srv->sig_int = evsignal_new(srv->base, SIGINT, server_signal_cb, srv);
     srv->sig_hup = evsignal_new(srv->base, SIGHUP, server_signal_cb, srv);
-    if (srv->sig_term == NULL || srv->sig_int == NULL || srv->sig_hup == NULL
-            || evsignal_add(srv->sig_term, NULL) != 0 || evsignal_add(srv->sig_int, NULL) != 0
-            || evsignal_add(srv->sig_hup, NULL) != 0) {
+    if (srv->sig_term == NULL || srv->sig_int == NULL || srv->sig_hup == NULL ||
+        evsignal_add(srv->sig_term, NULL) != 0 || evsignal_add(srv->sig_int, NULL) != 0 ||
+        evsignal_add(srv->sig_hup, NULL) != 0) {
         log_error(&server_log, "cannot install signal handlers");
         return ERR_IO;
     }

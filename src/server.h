@@ -31,6 +31,7 @@ struct event_base;
 struct kith_config;
 struct proto_module;
 struct server;
+struct ssl_ctx_st;
 
 /* New server with its own event base; NULL (logged) when libevent cannot start. */
 struct server *server_new(const struct kith_config *cfg);
@@ -41,7 +42,7 @@ struct server *server_new(const struct kith_config *cfg);
  * config_data_path). An empty addr is "off" and returns 0. ERR_INVAL for a bad address,
  * ERR_IO when the bind fails or the certificate cannot be loaded (logged with the reason). */
 int server_listen(struct server *srv, const char *addr, bool tls, const struct proto_module *m,
-        void *module_ctx);
+                  void *module_ctx);
 
 /* Port the most recently added listener is bound to (after port 0 in tests), 0 if none. */
 unsigned server_last_port(const struct server *srv);
@@ -55,6 +56,11 @@ void server_stop(struct server *srv);
 
 /* Reload the TLS certificate and key as SIGHUP does. ERR_IO (logged) keeps the old ones. */
 int server_reload_tls(struct server *srv);
+
+/* The current TLS server context, loaded on first use (LDAP StartTLS on a plain listener:
+ * pass it to conn_start_tls()). NULL (logged) when the certificate cannot be loaded. The
+ * context may be replaced by a reload; SSLs made from it keep their own reference. */
+struct ssl_ctx_st *server_tls_ctx(struct server *srv);
 
 /* The loop, for modules and tests that add their own events. */
 struct event_base *server_base(struct server *srv);

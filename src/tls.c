@@ -40,7 +40,7 @@ static int tls_fail(char *err, size_t err_size, const char *what, const char *pa
 }
 
 int tls_ctx_new_files(const char *cert_path, const char *key_path, struct ssl_ctx_st **ctx_out,
-        char *err, size_t err_size)
+                      char *err, size_t err_size)
 {
     *ctx_out = NULL;
     ERR_clear_error();
@@ -50,8 +50,8 @@ int tls_ctx_new_files(const char *cert_path, const char *key_path, struct ssl_ct
         return tls_fail(err, err_size, "cannot create TLS context", NULL);
     }
     SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
-    SSL_CTX_set_options(ctx, SSL_OP_NO_COMPRESSION | SSL_OP_CIPHER_SERVER_PREFERENCE
-                    | SSL_OP_NO_RENEGOTIATION | SSL_OP_SINGLE_DH_USE);
+    SSL_CTX_set_options(ctx, SSL_OP_NO_COMPRESSION | SSL_OP_CIPHER_SERVER_PREFERENCE |
+                                     SSL_OP_NO_RENEGOTIATION | SSL_OP_SINGLE_DH_USE);
     SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
     if (SSL_CTX_set_cipher_list(ctx, tls_ciphers12) != 1) {
         SSL_CTX_free(ctx);
@@ -76,7 +76,7 @@ int tls_ctx_new_files(const char *cert_path, const char *key_path, struct ssl_ct
 }
 
 int tls_ctx_new(const struct kith_config *cfg, struct ssl_ctx_st **ctx_out, char *err,
-        size_t err_size)
+                size_t err_size)
 {
     char cert[CONFIG_PATH_MAX * 2];
     char key[CONFIG_PATH_MAX * 2];
@@ -156,10 +156,10 @@ static X509 *tls_build_cert(EVP_PKEY *key, const char *cn)
     ok = ok && X509_gmtime_adj(X509_getm_notBefore(x), -3600) != NULL;
     ok = ok && X509_time_adj_ex(X509_getm_notAfter(x), 3650, 0, NULL) != NULL;
     X509_NAME *name = X509_get_subject_name(x);
-    ok = ok && X509_NAME_add_entry_by_txt(name, "O", MBSTRING_UTF8,
-                       (const unsigned char *)"Kith", -1, -1, 0) == 1;
-    ok = ok && X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8,
-                       (const unsigned char *)cn, -1, -1, 0) == 1;
+    ok = ok && X509_NAME_add_entry_by_txt(name, "O", MBSTRING_UTF8, (const unsigned char *)"Kith",
+                                          -1, -1, 0) == 1;
+    ok = ok && X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8, (const unsigned char *)cn, -1,
+                                          -1, 0) == 1;
     ok = ok && X509_set_issuer_name(x, name) == 1 && X509_set_pubkey(x, key) == 1;
 
     char san[512] = "DNS:localhost,IP:127.0.0.1,IP:::1";
@@ -224,7 +224,7 @@ static int tls_x509_fingerprint(X509 *x, char *out, size_t size)
 }
 
 int tls_make_self_signed(const char *cert_path, const char *key_path, const char *common_name,
-        char *fingerprint_out, size_t fingerprint_size)
+                         char *fingerprint_out, size_t fingerprint_size)
 {
     if (tls_make_parent(cert_path) != 0 || tls_make_parent(key_path) != 0) {
         return ERR_IO;

@@ -28,11 +28,11 @@ struct ssl_st;     /* SSL */
 /* New server context from the configured certificate and key. On failure returns ERR_IO and
  * writes the reason (file, OpenSSL's message) into err. */
 int tls_ctx_new(const struct kith_config *cfg, struct ssl_ctx_st **ctx_out, char *err,
-        size_t err_size);
+                size_t err_size);
 
 /* As tls_ctx_new with explicit paths (used as given). */
 int tls_ctx_new_files(const char *cert_path, const char *key_path, struct ssl_ctx_st **ctx_out,
-        char *err, size_t err_size);
+                      char *err, size_t err_size);
 
 void tls_ctx_free(struct ssl_ctx_st **ctx);
 
@@ -43,7 +43,7 @@ struct ssl_st *tls_ssl_new(struct ssl_ctx_st *ctx);
  * creating missing parent directories; fingerprint_out (TLS_FINGERPRINT_MAX bytes) receives
  * the SHA-256 fingerprint. ERR_IO when a file cannot be written. */
 int tls_make_self_signed(const char *cert_path, const char *key_path, const char *common_name,
-        char *fingerprint_out, size_t fingerprint_size);
+                         char *fingerprint_out, size_t fingerprint_size);
 
 /* SHA-256 fingerprint of the first certificate in the PEM file at cert_path.
  * ERR_IO when it cannot be read, ERR_INVAL when it is not a certificate. */

@@ -16,17 +16,17 @@
 
 #include "protocols/http/http.h"
 
-#define HTTP_AUTH_CACHE_SIZE  64
-#define HTTP_AUTH_CACHE_TTL   300 /* seconds a verified password is remembered */
-#define HTTP_AUTH_USER_MAX    128
-#define HTTP_TRUSTED_MAX      16
-#define HTTP_STREAM_LOWAT     (64 * 1024) /* ask a streaming writer for more below this */
-#define HTTP_PIPELINE_HIWAT   (1024 * 1024) /* stop parsing while this much output waits */
+#define HTTP_AUTH_CACHE_SIZE 64
+#define HTTP_AUTH_CACHE_TTL  300 /* seconds a verified password is remembered */
+#define HTTP_AUTH_USER_MAX   128
+#define HTTP_TRUSTED_MAX     16
+#define HTTP_STREAM_LOWAT    (64 * 1024)   /* ask a streaming writer for more below this */
+#define HTTP_PIPELINE_HIWAT  (1024 * 1024) /* stop parsing while this much output waits */
 
 struct http_auth_entry {
-    uint8_t key[32];   /* SHA-256(salt || user || 0 || password) */
+    uint8_t key[32]; /* SHA-256(salt || user || 0 || password) */
     char user[HTTP_AUTH_USER_MAX];
-    time_t expires;    /* 0: empty slot */
+    time_t expires; /* 0: empty slot */
 };
 
 struct http_server {
@@ -45,10 +45,10 @@ struct http_server {
 };
 
 enum http_conn_state {
-    HTTP_CONN_IDLE,      /* between requests: idle timeout armed */
-    HTTP_CONN_READING,   /* head or body arriving: request timeout armed */
-    HTTP_CONN_HANDLING,  /* handler called; response not yet fully queued */
-    HTTP_CONN_CLOSING,   /* final response queued; closing after flush */
+    HTTP_CONN_IDLE,     /* between requests: idle timeout armed */
+    HTTP_CONN_READING,  /* head or body arriving: request timeout armed */
+    HTTP_CONN_HANDLING, /* handler called; response not yet fully queued */
+    HTTP_CONN_CLOSING,  /* final response queued; closing after flush */
 };
 
 struct http_conn {
@@ -69,26 +69,26 @@ struct http_conn {
     size_t header_cap;
     struct strbuf body;
 
-    int reject_status;   /* answer instead of the handler (401 after reading the body) */
-    bool reject_now;     /* answer at once and close (413, 417, 400, 431) */
+    int reject_status; /* answer instead of the handler (401 after reading the body) */
+    bool reject_now;   /* answer at once and close (413, 417, 400, 431) */
     bool message_done;
     bool keep_alive;
-    bool close_after;    /* the current response ends the connection */
-    bool in_dispatch;    /* handler or pull callback on the stack */
+    bool close_after; /* the current response ends the connection */
+    bool in_dispatch; /* handler or pull callback on the stack */
 
     http_pull_fn *pull;
     void *pull_ctx;
-    uint64_t offered;    /* bytes handed to http_respond_chunk: progress of a pull writer */
-    bool in_process;     /* http_conn_process on the stack: it picks up the next request */
+    uint64_t offered; /* bytes handed to http_respond_chunk: progress of a pull writer */
+    bool in_process;  /* http_conn_process on the stack: it picks up the next request */
     bool expect_continue;
 };
 
 /* http_parse.c */
 int http_target_split(struct str_view target, struct str_view *path_out,
-        struct str_view *query_out);
+                      struct str_view *query_out);
 int http_path_decode(struct arena *a, struct str_view raw, const char **path_out);
 int http_basic_decode(struct arena *a, const char *authorization, const char **user_out,
-        const char **password_out);
+                      const char **password_out);
 bool http_token_list_has(const char *list, const char *token);
 int http_trusted_parse(const char *list, struct in6_addr *out, size_t max, size_t *count_out);
 bool http_trusted_has(const struct http_server *hs, const char *peer);

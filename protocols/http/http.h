@@ -55,8 +55,8 @@ struct http_header_field {
 };
 
 struct http_request {
-    struct arena *arena;      /* freed once the response is fully queued */
-    struct log_ctx log;       /* conn=, req= and (once known) user= */
+    struct arena *arena; /* freed once the response is fully queued */
+    struct log_ctx log;  /* conn=, req= and (once known) user= */
 
     enum http_method method;  /* from http_parser.h */
     const char *method_name;  /* "PROPFIND" */
@@ -68,14 +68,14 @@ struct http_request {
 
     struct http_header_field *headers; /* in arrival order; repeated fields joined by ", " */
     size_t header_count;
-    struct str_view body;     /* the whole body (dechunked), in the arena; empty if none */
+    struct str_view body; /* the whole body (dechunked), in the arena; empty if none */
 
-    const char *user;         /* authenticated user name, NULL when anonymous */
-    const char *peer;         /* peer address text "192.0.2.1" (no port) */
+    const char *user; /* authenticated user name, NULL when anonymous */
+    const char *peer; /* peer address text "192.0.2.1" (no port) */
     bool peer_is_loopback;
-    bool secure;              /* TLS, or X-Forwarded-Proto: https from a trusted proxy */
-    const char *scheme;       /* "https" or "http", as the client sees it */
-    const char *host;         /* Host (or X-Forwarded-Host from a trusted proxy), may be "" */
+    bool secure;        /* TLS, or X-Forwarded-Proto: https from a trusted proxy */
+    const char *scheme; /* "https" or "http", as the client sees it */
+    const char *host;   /* Host (or X-Forwarded-Host from a trusted proxy), may be "" */
 
     /* Private to protocols/http. */
     struct http_conn *hc;
@@ -83,9 +83,9 @@ struct http_request {
     uint64_t start_us;
     uint64_t resp_bytes;
     int status;
-    bool responded;           /* a respond call started */
-    bool streaming;           /* between http_respond_start and http_respond_end */
-    bool done;                /* response fully queued */
+    bool responded; /* a respond call started */
+    bool streaming; /* between http_respond_start and http_respond_end */
+    bool done;      /* response fully queued */
 };
 
 /* Handler for every request that passed the limits (and auth, where needed). */
@@ -111,11 +111,11 @@ extern const struct proto_module http_module;
 /* New HTTP server state shared by all its listeners (limits from cfg, which must outlive
  * it). NULL only if the random salt for the auth cache cannot be made. */
 struct http_server *http_server_new(const struct kith_config *cfg, http_handler_fn *handler,
-        void *handler_ctx);
+                                    void *handler_ctx);
 
 /* Enable Basic authentication. Without it, every request is anonymous (user NULL). */
 void http_server_set_auth(struct http_server *hs, http_auth_fn *auth, void *auth_ctx,
-        http_auth_needed_fn *needed, void *needed_ctx);
+                          http_auth_needed_fn *needed, void *needed_ctx);
 
 /* Forget cached credentials (after a password change or user deletion). */
 void http_server_auth_cache_clear(struct http_server *hs);
@@ -131,7 +131,7 @@ void http_header_add(struct http_request *req, const char *name, const char *val
 
 /* Answer with a whole body (copied). content_type NULL: no Content-Type (e.g. 204, 304). */
 void http_respond(struct http_request *req, int status, const char *content_type,
-        struct str_view body);
+                  struct str_view body);
 
 /* Answer with a short text/plain body naming the status ("404 Not Found\n"). */
 void http_respond_error(struct http_request *req, int status);

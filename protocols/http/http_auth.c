@@ -12,15 +12,15 @@
  * password after the request that carried it; the random per-process salt keeps a memory
  * dump from being checked against a precomputed table. */
 static void http_auth_key(const struct http_server *hs, const char *user, const char *password,
-        uint8_t key[32])
+                          uint8_t key[32])
 {
     EVP_MD_CTX *md = EVP_MD_CTX_new();
     unsigned n = 32;
-    if (md == NULL || EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1
-            || EVP_DigestUpdate(md, hs->salt, sizeof(hs->salt)) != 1
-            || EVP_DigestUpdate(md, user, strlen(user) + 1) != 1
-            || EVP_DigestUpdate(md, password, strlen(password)) != 1
-            || EVP_DigestFinal_ex(md, key, &n) != 1) {
+    if (md == NULL || EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1 ||
+        EVP_DigestUpdate(md, hs->salt, sizeof(hs->salt)) != 1 ||
+        EVP_DigestUpdate(md, user, strlen(user) + 1) != 1 ||
+        EVP_DigestUpdate(md, password, strlen(password)) != 1 ||
+        EVP_DigestFinal_ex(md, key, &n) != 1) {
         /* Cannot hash: make a key no entry will match, so we fall back to the KDF. */
         memset(key, 0, 32);
         key[0] = 1;
@@ -29,12 +29,11 @@ static void http_auth_key(const struct http_server *hs, const char *user, const 
 }
 
 static bool http_auth_cache_hit(struct http_server *hs, const uint8_t key[32], const char *user,
-        time_t now)
+                                time_t now)
 {
     for (size_t i = 0; i < HTTP_AUTH_CACHE_SIZE; i++) {
         struct http_auth_entry *e = &hs->cache[i];
-        if (e->expires > now && CRYPTO_memcmp(e->key, key, 32) == 0
-                && strcmp(e->user, user) == 0) {
+        if (e->expires > now && CRYPTO_memcmp(e->key, key, 32) == 0 && strcmp(e->user, user) == 0) {
             return true;
         }
     }
@@ -42,7 +41,7 @@ static bool http_auth_cache_hit(struct http_server *hs, const uint8_t key[32], c
 }
 
 static void http_auth_cache_put(struct http_server *hs, const uint8_t key[32], const char *user,
-        time_t now)
+                                time_t now)
 {
     if (strlen(user) >= HTTP_AUTH_USER_MAX) {
         return;
@@ -99,7 +98,7 @@ int http_auth_request(struct http_server *hs, struct http_request *req)
     OPENSSL_cleanse((char *)password, strlen(password));
     if (rc != 0) {
         log_warn(&req->log, "authentication failed for user '%s' from %s: %s", user, req->peer,
-                err_str(rc));
+                 err_str(rc));
         return ERR_DENIED;
     }
     req->user = user;

@@ -68,16 +68,15 @@ static void http_conn_commit_header(struct http_conn *hc)
     }
     if (req->header_count == hc->header_cap) {
         size_t cap = hc->header_cap ? hc->header_cap * 2 : 16;
-        struct http_header_field *grown = arena_new_array(req->arena, struct http_header_field,
-                cap);
+        struct http_header_field *grown =
+                arena_new_array(req->arena, struct http_header_field, cap);
         if (req->header_count > 0) {
             memcpy(grown, req->headers, req->header_count * sizeof(*grown));
         }
         req->headers = grown;
         hc->header_cap = cap;
     }
-    req->headers[req->header_count].name = arena_strndup(req->arena, hc->field.ptr,
-            hc->field.len);
+    req->headers[req->header_count].name = arena_strndup(req->arena, hc->field.ptr, hc->field.len);
     req->headers[req->header_count].value = arena_strndup(req->arena, hc->value.ptr, vlen);
     req->header_count++;
 out:
@@ -140,8 +139,8 @@ static void http_conn_set_origin(struct http_conn *hc, struct http_request *req)
 static int http_conn_check_target(struct http_conn *hc, struct http_request *req)
 {
     req->target = strbuf_view(&hc->url);
-    if (http_target_split(req->target, &req->raw_path, &req->query) != 0
-            || http_path_decode(req->arena, req->raw_path, &req->path) != 0) {
+    if (http_target_split(req->target, &req->raw_path, &req->query) != 0 ||
+        http_path_decode(req->arena, req->raw_path, &req->path) != 0) {
         return ERR_INVAL;
     }
     /* RFC 7230 5.4: a 1.1 request without Host is a 400. */
@@ -181,8 +180,8 @@ static int http_on_headers_complete(http_parser *p)
         return http_conn_reject_now(hc, 417);
     }
     /* RFC 7231 5.1.1: refuse an oversized body before the client sends it. */
-    if (!(p->flags & F_CHUNKED) && p->content_length != ULLONG_MAX
-            && p->content_length > cfg->max_body) {
+    if (!(p->flags & F_CHUNKED) && p->content_length != ULLONG_MAX &&
+        p->content_length > cfg->max_body) {
         return http_conn_reject_now(hc, 413);
     }
     if (http_auth_request(hc->hs, req) != 0) {
@@ -332,7 +331,8 @@ void http_conn_request_done(struct http_conn *hc)
 static void http_conn_reject(struct http_conn *hc)
 {
     struct http_request *req = hc->req;
-    if (req->method_name[0] == '-' && hc->parser.method <= HTTP_SOURCE) {
+    /* The parser knows the method once the request-target has begun. */
+    if (req->method_name[0] == '-' && hc->url.len > 0) {
         req->method = (enum http_method)hc->parser.method;
         req->method_name = http_method_str(req->method);
     }
@@ -389,8 +389,8 @@ static void http_conn_process(struct http_conn *hc)
     struct conn *conn = hc->conn;
     struct evbuffer *in = conn_input(conn);
     hc->in_process = true;
-    while (!conn->closed && (hc->state == HTTP_CONN_IDLE || hc->state == HTTP_CONN_READING)
-            && evbuffer_get_length(in) > 0) {
+    while (!conn->closed && (hc->state == HTTP_CONN_IDLE || hc->state == HTTP_CONN_READING) &&
+           evbuffer_get_length(in) > 0) {
         /* Back-pressure for pipelining: a client that sends many requests and does not
          * read the answers stops being parsed until it does. */
         if (evbuffer_get_length(conn_output(conn)) >= HTTP_PIPELINE_HIWAT) {
@@ -451,8 +451,8 @@ static void http_conn_timeout(struct conn *conn)
     }
     if (hc->state == HTTP_CONN_READING) {
         log_info(&hc->req->log, "request timeout from %s after %llu header and %llu body bytes",
-                conn->peer, (unsigned long long)hc->head_bytes,
-                (unsigned long long)hc->body_bytes);
+                 conn->peer, (unsigned long long)hc->head_bytes,
+                 (unsigned long long)hc->body_bytes);
         hc->reject_status = 408;
         http_conn_reject(hc);
         return;

@@ -20,8 +20,7 @@ const char *http_header(const struct http_request *req, const char *name)
 
 /* RFC 7230 5.3: origin-form "/path?query", absolute-form "http://host/path?query" (which
  * proxies send and servers must accept), asterisk-form "*" (OPTIONS). */
-int http_target_split(struct str_view target, struct str_view *path_out,
-        struct str_view *query_out)
+int http_target_split(struct str_view target, struct str_view *path_out, struct str_view *query_out)
 {
     const char *p = target.ptr;
     const char *end = target.ptr + target.len;
@@ -36,8 +35,8 @@ int http_target_split(struct str_view target, struct str_view *path_out,
     }
     if (p[0] != '/') {
         const char *scheme_end = memchr(p, ':', target.len);
-        if (scheme_end == NULL || end - scheme_end < 3 || scheme_end[1] != '/'
-                || scheme_end[2] != '/') {
+        if (scheme_end == NULL || end - scheme_end < 3 || scheme_end[1] != '/' ||
+            scheme_end[2] != '/') {
             return ERR_INVAL;
         }
         p = memchr(scheme_end + 3, '/', (size_t)(end - scheme_end - 3));
@@ -143,8 +142,7 @@ static int http_b64_value(unsigned char c)
 }
 
 /* Standard base64 (RFC 4648 4), '=' padding optional; ERR_INVAL on any other byte. */
-static int http_b64_decode(struct arena *a, const char *in, size_t len, char **out_r,
-        size_t *len_r)
+static int http_b64_decode(struct arena *a, const char *in, size_t len, char **out_r, size_t *len_r)
 {
     while (len > 0 && in[len - 1] == '=') {
         len--;
@@ -176,11 +174,11 @@ static int http_b64_decode(struct arena *a, const char *in, size_t len, char **o
 
 /* RFC 7617: "Basic" SP base64(user-id ":" password); the user-id has no ':'. */
 int http_basic_decode(struct arena *a, const char *authorization, const char **user_out,
-        const char **password_out)
+                      const char **password_out)
 {
     *user_out = *password_out = NULL;
-    if (authorization == NULL || strncasecmp(authorization, "Basic", 5) != 0
-            || (authorization[5] != ' ' && authorization[5] != '\t')) {
+    if (authorization == NULL || strncasecmp(authorization, "Basic", 5) != 0 ||
+        (authorization[5] != ' ' && authorization[5] != '\t')) {
         return ERR_INVAL;
     }
     const char *b = authorization + 6;

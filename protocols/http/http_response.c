@@ -17,7 +17,7 @@ const char *http_status_text(int status)
 {
     switch (status) {
 #define HTTP_STATUS_TEXT_CASE(num, name, string) \
-    case num:                                   \
+    case num:                                    \
         return #string;
         HTTP_STATUS_MAP(HTTP_STATUS_TEXT_CASE)
 #undef HTTP_STATUS_TEXT_CASE
@@ -70,7 +70,7 @@ static bool http_status_has_body(int status)
 }
 
 static void http_write_head(struct http_request *req, int status, const char *content_type,
-        bool chunked, uint64_t length)
+                            bool chunked, uint64_t length)
 {
     struct http_conn *hc = req->hc;
     struct evbuffer *out = conn_output(hc->conn);
@@ -81,7 +81,7 @@ static void http_write_head(struct http_request *req, int status, const char *co
         hc->close_after = true;
     }
     evbuffer_add_printf(out, "HTTP/1.1 %d %s\r\nDate: %s\r\nServer: Kith\r\n", status,
-            http_status_text(status), http_date());
+                        http_status_text(status), http_date());
     if (content_type != NULL) {
         evbuffer_add_printf(out, "Content-Type: %s\r\n", content_type);
     }
@@ -109,14 +109,14 @@ void http_response_finished(struct http_request *req)
     uint64_t ms = (http_now_us() - req->start_us) / 1000u;
     int tlen = req->target.len > 200 ? 200 : (int)req->target.len;
     log_info(&req->log, "%s %.*s %d %" PRIu64 "B %" PRIu64 "ms", req->method_name, tlen,
-            req->target.len ? req->target.ptr : "-", req->status, req->resp_bytes, ms);
+             req->target.len ? req->target.ptr : "-", req->status, req->resp_bytes, ms);
     if (!hc->in_dispatch) {
         http_conn_request_done(hc);
     }
 }
 
 void http_respond(struct http_request *req, int status, const char *content_type,
-        struct str_view body)
+                  struct str_view body)
 {
     http_write_head(req, status, content_type, false, body.len);
     if (req->method != HTTP_HEAD && http_status_has_body(status) && body.len > 0) {
@@ -207,8 +207,8 @@ void http_stream_pump(struct http_conn *hc)
     struct http_request *req = hc->req;
     bool outer = !hc->in_dispatch;
     hc->in_dispatch = true;
-    while (req != NULL && !req->done && hc->pull != NULL && !hc->conn->closed
-            && evbuffer_get_length(conn_output(hc->conn)) < HTTP_STREAM_LOWAT) {
+    while (req != NULL && !req->done && hc->pull != NULL && !hc->conn->closed &&
+           evbuffer_get_length(conn_output(hc->conn)) < HTTP_STREAM_LOWAT) {
         uint64_t before = hc->offered;
         hc->pull(req, hc->pull_ctx);
         if (!req->done && hc->offered == before) {

@@ -8,7 +8,7 @@
 #include "src/config.h"
 
 struct http_server *http_server_new(const struct kith_config *cfg, http_handler_fn *handler,
-        void *handler_ctx)
+                                    void *handler_ctx)
 {
     struct http_server *hs = calloc(1, sizeof(*hs));
     if (hs == NULL) {
@@ -21,19 +21,19 @@ struct http_server *http_server_new(const struct kith_config *cfg, http_handler_
         free(hs);
         return NULL;
     }
-    if (http_trusted_parse(cfg->trusted_proxies, hs->trusted, HTTP_TRUSTED_MAX, &hs->ntrusted)
-            != 0) {
+    if (http_trusted_parse(cfg->trusted_proxies, hs->trusted, HTTP_TRUSTED_MAX, &hs->ntrusted) !=
+        0) {
         /* The config loader validates the list; a bad entry here trusts nobody. */
         static const struct log_ctx none = { 0 };
         log_warn(&none, "http: ignoring trusted_proxies '%s': not a list of IP addresses",
-                cfg->trusted_proxies);
+                 cfg->trusted_proxies);
         hs->ntrusted = 0;
     }
     return hs;
 }
 
 void http_server_set_auth(struct http_server *hs, http_auth_fn *auth, void *auth_ctx,
-        http_auth_needed_fn *needed, void *needed_ctx)
+                          http_auth_needed_fn *needed, void *needed_ctx)
 {
     hs->auth = auth;
     hs->auth_ctx = auth_ctx;

@@ -7,8 +7,8 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stddef.h>
-#include <stdio.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <event2/buffer.h>
@@ -62,8 +62,8 @@ static void fuzz_drain(struct bufferevent *bev, void *arg)
     evbuffer_drain(in, evbuffer_get_length(in));
 }
 
-static void fuzz_one(struct event_base *base, const struct kith_config *cfg,
-        struct http_server *hs, const uint8_t *data, size_t size, size_t step)
+static void fuzz_one(struct event_base *base, const struct kith_config *cfg, struct http_server *hs,
+                     const uint8_t *data, size_t size, size_t step)
 {
     struct bufferevent *pair[2];
     if (bufferevent_pair_new(base, BEV_OPT_CLOSE_ON_FREE | BEV_OPT_DEFER_CALLBACKS, pair) != 0) {
@@ -75,8 +75,7 @@ static void fuzz_one(struct event_base *base, const struct kith_config *cfg,
     struct sockaddr_in peer = { .sin_family = AF_INET, .sin_port = htons(40000) };
     peer.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     if (conn_new(NULL, base, pair[0], cfg, &http_module, hs, (struct sockaddr *)&peer,
-                (int)sizeof(peer), false)
-            == NULL) {
+                 (int)sizeof(peer), false) == NULL) {
         bufferevent_free(pair[1]);
         return;
     }

@@ -231,8 +231,7 @@ static void test_bad_listen_addresses_are_rejected(void **state)
     log_init(LOG_LEVEL_ERROR, fopen("/dev/null", "w"));
     struct server *srv = server_new(&cfg);
     assert_int_equal(server_listen(srv, "127.0.0.1", false, &echo_module, NULL), ERR_INVAL);
-    assert_int_equal(server_listen(srv, "127.0.0.1:99999", false, &echo_module, NULL),
-            ERR_INVAL);
+    assert_int_equal(server_listen(srv, "127.0.0.1:99999", false, &echo_module, NULL), ERR_INVAL);
     assert_int_equal(server_listen(srv, "::1:80", false, &echo_module, NULL), ERR_INVAL);
     assert_int_equal(server_listen(srv, "", false, &echo_module, NULL), 0); /* off */
     assert_int_equal(server_listen(srv, "[::1]:0", false, &echo_module, NULL), 0);

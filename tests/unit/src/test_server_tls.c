@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <event2/buffer.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
@@ -29,7 +30,9 @@
 
 #include "protocols/http/http.h"
 #include "src/config.h"
+#include "src/conn.h"
 #include "src/err.h"
+#include "src/proto.h"
 #include "src/server.h"
 #include "src/tls.h"
 
@@ -39,8 +42,8 @@ static struct kith_config cfg;
 
 static void handler(struct http_request *req, void *ctx)
 {
-    http_respond(req, 200, "text/plain", req->secure ? STR_VIEW_LIT("secure")
-                                                     : STR_VIEW_LIT("plain"));
+    http_respond(req, 200, "text/plain",
+                 req->secure ? STR_VIEW_LIT("secure") : STR_VIEW_LIT("plain"));
 }
 
 static int group_setup(void **state)
@@ -149,9 +152,8 @@ static void tls_client(unsigned port, int max_version, struct tls_client_result 
         SSL_write(ssl, req, sizeof(req) - 1);
         size_t len = 0;
         int n;
-        while (len + 1 < sizeof(res->reply)
-                && (n = SSL_read(ssl, res->reply + len, (int)(sizeof(res->reply) - len - 1)))
-                        > 0) {
+        while (len + 1 < sizeof(res->reply) &&
+               (n = SSL_read(ssl, res->reply + len, (int)(sizeof(res->reply) - len - 1))) > 0) {
             len += (size_t)n;
         }
         res->reply[len] = '\0';
@@ -228,11 +230,81 @@ static void test_https_served_and_certificate_reloaded_on_sighup(void **state)
     log_init(LOG_LEVEL_ERROR, NULL);
 }
 
+/* A line protocol with StartTLS, as LDAP will have: "starttls" answers "ok" in the clear,
+ * then the same connection continues under TLS. */
+static void starttls_readable(struct conn *conn)
+{
+    char *line;
+    size_t n;
+    while ((line = evbuffer_readln(conn_input(conn), &n, EVBUFFER_EOL_CRLF)) != NULL) {
+        if (strcmp(line, "starttls") == 0) {
+            evbuffer_add(conn_output(conn), "ok\n", 3);
+            if (conn_start_tls(conn, server_tls_ctx(conn->server)) != 0) {
+                conn_close(conn);
+            }
+            free(line);
+            return;
+        }
+        evbuffer_add_printf(conn_output(conn), "%s %s\n", conn->tls ? "tls" : "clear", line);
+        free(line);
+    }
+}
+
+static const struct proto_module starttls_module = {
+    .name = "starttls",
+    .conn_readable = starttls_readable,
+};
+
+static void test_starttls_upgrades_a_plain_connection(void **state)
+{
+    char fp[TLS_FINGERPRINT_MAX];
+    assert_int_equal(tls_make_self_signed(cert_path, key_path, "localhost", fp, sizeof(fp)), 0);
+    srv = server_new(&cfg);
+    assert_int_equal(server_listen(srv, "127.0.0.1:0", false, &starttls_module, NULL), 0);
+    unsigned port = server_last_port(srv);
+    pthread_t thread;
+    assert_int_equal(pthread_create(&thread, NULL, loop_main, NULL), 0);
+
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+    struct timeval tv = { .tv_sec = 3 };
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    char buf[64] = { 0 };
+    send(fd, "hi\nstarttls\n", 12, 0);
+    size_t got = 0;
+    while (got < 12 && strstr(buf, "ok\n") == NULL) {
+        ssize_t n = recv(fd, buf + got, sizeof(buf) - got - 1, 0);
+        assert_true(n > 0);
+        got += (size_t)n;
+    }
+    assert_string_equal(buf, "clear hi\nok\n");
+
+    SSL_CTX *cctx = SSL_CTX_new(TLS_client_method());
+    SSL *ssl = SSL_new(cctx);
+    SSL_set_fd(ssl, fd);
+    assert_int_equal(SSL_connect(ssl), 1);
+    SSL_write(ssl, "hello\n", 6);
+    memset(buf, 0, sizeof(buf));
+    assert_true(SSL_read(ssl, buf, sizeof(buf) - 1) > 0);
+    assert_string_equal(buf, "tls hello\n");
+    SSL_shutdown(ssl);
+    SSL_free(ssl);
+    SSL_CTX_free(cctx);
+    close(fd);
+
+    kill(getpid(), SIGTERM);
+    pthread_join(thread, NULL);
+    server_free(&srv);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_self_signed_certificate_is_made_with_fingerprint),
         cmocka_unit_test(test_fingerprint_of_missing_or_bad_file_fails),
+        cmocka_unit_test(test_starttls_upgrades_a_plain_connection),
         cmocka_unit_test(test_https_served_and_certificate_reloaded_on_sighup),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);

@@ -120,8 +120,8 @@ static struct harness *harness_new(bool with_auth)
         http_server_set_auth(h->hs, test_auth, h, test_needs_auth, h);
     }
     struct bufferevent *pair[2];
-    assert_int_equal(bufferevent_pair_new(h->base, BEV_OPT_CLOSE_ON_FREE | BEV_OPT_DEFER_CALLBACKS,
-                             pair),
+    assert_int_equal(
+            bufferevent_pair_new(h->base, BEV_OPT_CLOSE_ON_FREE | BEV_OPT_DEFER_CALLBACKS, pair),
             0);
     h->client = pair[1];
     bufferevent_setcb(h->client, test_read_cb, NULL, test_event_cb, h);
@@ -129,7 +129,7 @@ static struct harness *harness_new(bool with_auth)
     struct sockaddr_in peer = { .sin_family = AF_INET, .sin_port = htons(50000) };
     inet_pton(AF_INET, "192.0.2.10", &peer.sin_addr);
     assert_non_null(conn_new(NULL, h->base, pair[0], &h->cfg, &http_module, h->hs,
-            (struct sockaddr *)&peer, (int)sizeof(peer), false));
+                             (struct sockaddr *)&peer, (int)sizeof(peer), false));
     return h;
 }
 
@@ -260,7 +260,8 @@ static void test_chunked_body_over_max_body_gets_413_and_close(void **state)
 static void test_expect_continue_sends_100_then_final(void **state)
 {
     struct harness *h = *state = harness_new(false);
-    harness_send(h, "PUT /e HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nExpect: 100-continue\r\n\r\n");
+    harness_send(h,
+                 "PUT /e HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nExpect: 100-continue\r\n\r\n");
     char *out = harness_take(h);
     assert_string_equal(out, "HTTP/1.1 100 Continue\r\n\r\n");
     free(out);
@@ -406,7 +407,8 @@ static void test_valid_credentials_reach_handler_and_are_cached(void **state)
 {
     struct harness *h = *state = harness_new(true);
     /* alice:secret */
-    const char *req = "GET /me HTTP/1.1\r\nHost: x\r\nAuthorization: Basic YWxpY2U6c2VjcmV0\r\n\r\n";
+    const char *req =
+            "GET /me HTTP/1.1\r\nHost: x\r\nAuthorization: Basic YWxpY2U6c2VjcmV0\r\n\r\n";
     harness_send(h, req);
     harness_send(h, req);
     char *out = harness_take(h);
@@ -440,7 +442,8 @@ static void test_public_path_needs_no_credentials(void **state)
 static void test_expect_continue_without_credentials_gets_401_not_100(void **state)
 {
     struct harness *h = *state = harness_new(true);
-    harness_send(h, "PUT /x HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nExpect: 100-continue\r\n\r\n");
+    harness_send(h,
+                 "PUT /x HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nExpect: 100-continue\r\n\r\n");
     char *out = harness_take(h);
     assert_null(strstr(out, "100 Continue"));
     assert_true(starts(out, "HTTP/1.1 401 Unauthorized\r\n"));

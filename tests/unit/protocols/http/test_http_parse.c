@@ -41,8 +41,7 @@ static void test_target_split_origin_absolute_and_asterisk_forms(void **state)
     assert_int_equal(http_target_split(STR_VIEW_LIT("/a/b?x=1&y#frag"), &path, &query), 0);
     assert_view(path, "/a/b");
     assert_view(query, "x=1&y");
-    assert_int_equal(http_target_split(STR_VIEW_LIT("https://h:8443/dav/x?q"), &path, &query),
-            0);
+    assert_int_equal(http_target_split(STR_VIEW_LIT("https://h:8443/dav/x?q"), &path, &query), 0);
     assert_view(path, "/dav/x");
     assert_view(query, "q");
     assert_int_equal(http_target_split(STR_VIEW_LIT("http://h"), &path, &query), 0);
@@ -95,7 +94,7 @@ static void test_basic_credentials_refuse_malformed(void **state)
     assert_int_equal(http_basic_decode(a, "Bearer abc", &user, &pass), ERR_INVAL);
     assert_int_equal(http_basic_decode(a, "Basic !!!!", &user, &pass), ERR_INVAL);
     assert_int_equal(http_basic_decode(a, "Basic bm9jb2xvbg==", &user, &pass), ERR_INVAL);
-    assert_int_equal(http_basic_decode(a, "Basic OnB3", &user, &pass), ERR_INVAL); /* ":pw" */
+    assert_int_equal(http_basic_decode(a, "Basic OnB3", &user, &pass), ERR_INVAL);     /* ":pw" */
     assert_int_equal(http_basic_decode(a, "Basic YQBiOmM=", &user, &pass), ERR_INVAL); /* NUL */
     assert_int_equal(http_basic_decode(a, "Basic", &user, &pass), ERR_INVAL);
     assert_null(user);
@@ -113,16 +112,16 @@ static void test_trusted_proxies_match_v4_and_v6(void **state)
 {
     struct http_server hs = { 0 };
     assert_int_equal(http_trusted_parse("10.0.0.1, ::1,192.0.2.7", hs.trusted, HTTP_TRUSTED_MAX,
-                             &hs.ntrusted),
-            0);
+                                        &hs.ntrusted),
+                     0);
     assert_int_equal(hs.ntrusted, 3);
     assert_true(http_trusted_has(&hs, "10.0.0.1"));
     assert_true(http_trusted_has(&hs, "::1"));
     assert_false(http_trusted_has(&hs, "10.0.0.2"));
     assert_false(http_trusted_has(&hs, "local"));
-    assert_int_equal(http_trusted_parse("10.0.0.1, proxy.example", hs.trusted,
-                             HTTP_TRUSTED_MAX, &hs.ntrusted),
-            ERR_INVAL);
+    assert_int_equal(http_trusted_parse("10.0.0.1, proxy.example", hs.trusted, HTTP_TRUSTED_MAX,
+                                        &hs.ntrusted),
+                     ERR_INVAL);
 }
 
 static void test_status_lines_use_registry_phrases(void **state)
@@ -138,18 +137,16 @@ static void test_status_lines_use_registry_phrases(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_target_split_origin_absolute_and_asterisk_forms,
-                setup, teardown),
+        cmocka_unit_test_setup_teardown(test_target_split_origin_absolute_and_asterisk_forms, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_path_decode_percent_escapes, setup, teardown),
-        cmocka_unit_test_setup_teardown(
-                test_path_decode_refuses_nul_dot_segments_and_bad_escapes, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_path_decode_refuses_nul_dot_segments_and_bad_escapes,
+                                        setup, teardown),
         cmocka_unit_test_setup_teardown(test_basic_credentials_decode, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_basic_credentials_refuse_malformed, setup,
-                teardown),
+        cmocka_unit_test_setup_teardown(test_basic_credentials_refuse_malformed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_token_list_matching, setup, teardown),
         cmocka_unit_test_setup_teardown(test_trusted_proxies_match_v4_and_v6, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_status_lines_use_registry_phrases, setup,
-                teardown),
+        cmocka_unit_test_setup_teardown(test_status_lines_use_registry_phrases, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -52,7 +52,8 @@ static void stream_more(struct http_request *req, void *ctx)
     /* A batch per call, as a PROPFIND writer would emit a few responses at a time. */
     for (int i = 0; i < 50 && st->sent < STREAM_ENTRIES; i++, st->sent++) {
         char line[128];
-        int n = snprintf(line, sizeof(line),
+        int n = snprintf(
+                line, sizeof(line),
                 "<response><href>/dav/addressbooks/alice/contacts/%06u.vcf</href></response>\n",
                 st->sent);
         http_respond_chunk(req, str_view_make(line, (size_t)n));
@@ -72,7 +73,7 @@ static void handler(struct http_request *req, void *ctx)
     }
     char body[256];
     int n = snprintf(body, sizeof(body), "%s %s body=%zu user=%s", req->method_name, req->path,
-            req->body.len, req->user ? req->user : "-");
+                     req->body.len, req->user ? req->user : "-");
     http_respond(req, 200, "text/plain", str_view_make(body, (size_t)n));
 }
 
@@ -141,7 +142,7 @@ static void client_send(int fd, const char *text)
 /* Read into buf until it contains needle (NULL: until the peer closes) or ms pass.
  * Returns the bytes read; *closed_out tells whether the peer closed. */
 static size_t client_recv(int fd, char *buf, size_t cap, const char *needle, int ms,
-        bool *closed_out)
+                          bool *closed_out)
 {
     size_t len = 0;
     bool closed = false;
