@@ -389,7 +389,7 @@ int server_run(struct server *srv)
         log_error(&server_log, "event loop failed");
         return ERR_IO;
     }
-    log_info(&server_log, "stopped");
+    log_debug(&server_log, "event loop finished");
     return 0;
 }
 
