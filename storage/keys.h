@@ -24,8 +24,9 @@
  *   entities     16-byte entity id                     rec(entity)
  *   ix           u8 index, value, "\0", entity id      (empty); see enum store_index
  *
+ *   timeranges   u64 coll_id, name                     i64 first start, i64 last end (CalDAV)
+ *
  * Reserved for what comes next (created empty now so later versions need no migration):
- *   timeranges   u64 coll_id, name                     u64 first start, u64 last end (CalDAV)
  *   rels         16-byte relationship id               rec(relationship) (CRM layer)
  *   acl          u64 coll_id, principal                u8 level (folder permissions)
  *   groups       name                                  rec(group)

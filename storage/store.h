@@ -273,6 +273,8 @@ struct store_put {
     uint64_t if_match;                 /* non-zero: the current rev must equal it */
     bool if_none_match;                /* the resource must not exist yet */
     const struct store_entity *entity; /* index record for contacts, or NULL */
+    bool has_timerange;                /* calendar objects: the span of all instances */
+    int64_t tr_start, tr_end;          /* unix seconds, [start, end); INT64_MAX: no end */
 };
 
 typedef int store_resource_fn(void *ctx, const struct store_resource *r);
@@ -304,6 +306,17 @@ int store_resource_list_after(struct store_txn *t, uint64_t coll_id, struct str_
         struct str_view after, size_t limit, bool with_body, store_resource_fn *fn, void *ctx);
 /* The strong ETag of a revision, quoted, into buf (at least 24 bytes): "\"1a2b\"". */
 void store_etag(uint64_t rev, char *buf, size_t size);
+
+/* ---------------------------------------------------------------- calendar time ranges */
+
+typedef int store_timerange_fn(void *ctx, struct str_view name, int64_t start, int64_t end);
+
+/* The resources of a collection stored with a time range that overlaps [start, end)
+ * (RFC 4791 9.9: start < range end and end > range start; INT64_MIN / INT64_MAX for open
+ * ends), in name order. Resources stored without one are not listed: the caller decides
+ * how to treat them (e.g. a VTODO without dates matches every range). */
+int store_timerange_list(struct store_txn *t, uint64_t coll_id, int64_t start, int64_t end,
+        store_timerange_fn *fn, void *ctx);
 
 /* ---------------------------------------------------------------- change log */
 
