@@ -131,6 +131,17 @@ class TestDemoImport(ImportCase):
         self.assertTrue(any(prop_name(l) == "TEL" and "cell" in l.lower() for l in card), card)
         self.assertTrue(any(l.startswith("NOTE:Erste Zeile") for l in card), card)
 
+    def test_short_n_from_older_versions_gets_all_five_components_in_4_0(self):
+        # RFC 6350 6.2.2: N in 4.0 always has five components; 2.1 and 3.0 writers often
+        # stop after the given name.
+        path = self.kith.path("short-n.vcf")
+        with open(path, "wb") as f:
+            f.write(b"BEGIN:VCARD\r\nVERSION:3.0\r\nUID:short-n-1\r\nFN:Ann Lee\r\n"
+                    b"N:Lee;Ann\r\nEND:VCARD\r\n")
+        self.import_ok(path)
+        _, data = self.export_ok("vcard4")
+        self.assertIn("N:Lee;Ann;;;", split_cards(data)[0])
+
 
 class GeneratedRoundTrip:
     """Mixed into one TestCase per vCard version (VERSION)."""
