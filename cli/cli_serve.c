@@ -64,6 +64,7 @@ static int cli_serve_run(struct cli *cli)
     int rc = srv && hs ? 0 : ERR_NOMEM;
     if (rc == 0) {
         http_server_set_auth(hs, dav_auth, app, dav_auth_needed, app);
+        http_server_set_auth_lookup(hs, dav_auth_lookup, app);
         rc = server_listen(srv, cfg->http_listen, false, &http_module, hs);
     }
     if (rc == 0) {

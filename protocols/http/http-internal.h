@@ -37,6 +37,8 @@ struct http_server {
     void *auth_ctx;
     http_auth_needed_fn *needed;
     void *needed_ctx;
+    http_auth_lookup_fn *lookup;
+    void *lookup_ctx;
     uint8_t salt[32];
     struct http_auth_entry cache[HTTP_AUTH_CACHE_SIZE];
     struct in6_addr trusted[HTTP_TRUSTED_MAX]; /* IPv4 as v4-mapped */

@@ -117,6 +117,15 @@ struct http_server *http_server_new(const struct kith_config *cfg, http_handler_
 void http_server_set_auth(struct http_server *hs, http_auth_fn *auth, void *auth_ctx,
                           http_auth_needed_fn *needed, void *needed_ctx);
 
+/* Optional, called on every request with credentials (so it must be cheap: one store
+ * read): the canonical name of user (a login for an e-mail) and its credential stamp (the
+ * stored password hash). The stamp is part of the cache key, so a password change or a
+ * deleted user takes effect at once, not after the cache entry expires, and req->user is
+ * the canonical name. ERR_NOT_FOUND: no such user (401). Views live in a. */
+typedef int http_auth_lookup_fn(void *ctx, struct arena *a, const char *user,
+        const char **canonical_out, struct str_view *stamp_out);
+void http_server_set_auth_lookup(struct http_server *hs, http_auth_lookup_fn *lookup, void *ctx);
+
 /* Forget cached credentials (after a password change or user deletion). */
 void http_server_auth_cache_clear(struct http_server *hs);
 

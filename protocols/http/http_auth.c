@@ -12,14 +12,15 @@
  * password after the request that carried it; the random per-process salt keeps a memory
  * dump from being checked against a precomputed table. */
 static void http_auth_key(const struct http_server *hs, const char *user, const char *password,
-                          uint8_t key[32])
+                          struct str_view stamp, uint8_t key[32])
 {
     EVP_MD_CTX *md = EVP_MD_CTX_new();
     unsigned n = 32;
     if (md == NULL || EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1 ||
         EVP_DigestUpdate(md, hs->salt, sizeof(hs->salt)) != 1 ||
         EVP_DigestUpdate(md, user, strlen(user) + 1) != 1 ||
-        EVP_DigestUpdate(md, password, strlen(password)) != 1 ||
+        EVP_DigestUpdate(md, password, strlen(password) + 1) != 1 ||
+        EVP_DigestUpdate(md, stamp.ptr ? stamp.ptr : "", stamp.len) != 1 ||
         EVP_DigestFinal_ex(md, key, &n) != 1) {
         /* Cannot hash: make a key no entry will match, so we fall back to the KDF. */
         memset(key, 0, 32);
@@ -86,10 +87,17 @@ int http_auth_request(struct http_server *hs, struct http_request *req)
         return ERR_DENIED;
     }
     uint8_t key[32];
-    http_auth_key(hs, user, password, key);
-    time_t now = time(NULL);
+    struct str_view stamp = STR_VIEW_NULL;
     int rc = 0;
-    if (!http_auth_cache_hit(hs, key, user, now)) {
+    if (hs->lookup != NULL) {
+        const char *canonical = user;
+        rc = hs->lookup(hs->lookup_ctx, req->arena, user, &canonical, &stamp);
+        rc = rc == ERR_NOT_FOUND ? ERR_DENIED : rc;
+        user = canonical;
+    }
+    http_auth_key(hs, user, password, stamp, key);
+    time_t now = time(NULL);
+    if (rc == 0 && !http_auth_cache_hit(hs, key, user, now)) {
         rc = hs->auth(hs->auth_ctx, user, password);
         if (rc == 0) {
             http_auth_cache_put(hs, key, user, now);

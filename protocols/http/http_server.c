@@ -41,6 +41,12 @@ void http_server_set_auth(struct http_server *hs, http_auth_fn *auth, void *auth
     hs->needed_ctx = needed_ctx;
 }
 
+void http_server_set_auth_lookup(struct http_server *hs, http_auth_lookup_fn *lookup, void *ctx)
+{
+    hs->lookup = lookup;
+    hs->lookup_ctx = ctx;
+}
+
 void http_server_free(struct http_server **hs)
 {
     if (hs == NULL || *hs == NULL) {

@@ -30,6 +30,9 @@ void dav_app_free(struct dav_app **app);
 void dav_handle(struct http_request *req, void *app);
 /* http_auth_fn: check a user name (or e-mail) and password against the store. */
 int dav_auth(void *app, const char *user, const char *password);
+/* http_auth_lookup_fn: canonical login (also for an e-mail) and the stored hash as stamp. */
+int dav_auth_lookup(void *app, struct arena *a, const char *user, const char **canonical_out,
+        struct str_view *stamp_out);
 /* http_auth_needed_fn: everything but the root page and well-known redirects. */
 bool dav_auth_needed(void *app, const struct http_request *req);
 
