@@ -566,6 +566,59 @@ static void test_entity_prefix_lookup_is_in_value_order(void **state)
     }
 }
 
+/* STORE_IX_SUBSTR: a prefix lookup finds words and addresses containing the value, folded,
+ * cut at character (not byte) boundaries. */
+static void test_entity_substring_index_finds_contained_text(void **state)
+{
+    struct fx *f = *state;
+    struct store_id id = put_anna(f);
+    assert_finds(f, STORE_IX_SUBSTR, "muell", true, &id);    /* inside the e-mail */
+    assert_finds(f, STORE_IX_SUBSTR, "example.com", true, &id);
+    assert_finds(f, STORE_IX_SUBSTR, "ller", true, &id);     /* inside "müller" */
+    assert_finds(f, STORE_IX_SUBSTR, "ÜLL", true, &id);      /* folded, starts mid-word */
+    assert_finds(f, STORE_IX_SUBSTR, "nna", true, &id);
+    assert_misses(f, STORE_IX_SUBSTR, "xyz", true, &id);
+    assert_misses(f, STORE_IX_SUBSTR, "leiterin", true, &id); /* title is not indexed */
+}
+
+/* store.h: "every suffix of every case-folded name word and e-mail address"; name words
+ * are those of STORE_IX_NAME (fn, family, given, org, dept). A caller that trusts the index
+ * for LDAP (o=*x*) or (mail=*x*) misses entities the index leaves out. */
+static void test_entity_substring_index_covers_org_words_and_email_infixes(void **state)
+{
+    struct fx *f = *state;
+    struct store_id id = put_anna(f);
+    assert_finds(f, STORE_IX_SUBSTR, "eispiel", true, &id); /* org word "beispiel" */
+    assert_finds(f, STORE_IX_SUBSTR, "inkauf", true, &id);  /* dept word "einkauf" */
+    assert_finds(f, STORE_IX_SUBSTR, "uell", true, &id);    /* inside "anna.mueller@..." */
+    assert_finds(f, STORE_IX_SUBSTR, "xample.c", true, &id);
+}
+
+static void test_entity_substring_entries_follow_replace_and_delete(void **state)
+{
+    struct fx *f = *state;
+    struct store_id id = put_anna(f);
+    struct store_txn *t = fx_begin(f, true);
+    struct store_entity e = anna();
+    static struct str_view new_email[] = { { "a.s@neu.example", 15 } };
+    e.emails = new_email;
+    e.n_emails = 1;
+    e.family = SV("Schmidt");
+    e.fn = SV("Anna Schmidt");
+    assert_ok(put_entity(t, f->book, "anna.vcf", &e, NULL));
+    fx_commit(&t);
+    assert_misses(f, STORE_IX_SUBSTR, "ller", true, &id);
+    assert_misses(f, STORE_IX_SUBSTR, "muell", true, &id);
+    assert_finds(f, STORE_IX_SUBSTR, "chmid", true, &id);
+    assert_finds(f, STORE_IX_SUBSTR, "neu.ex", true, &id);
+
+    t = fx_begin(f, true);
+    assert_ok(store_resource_delete(t, f->book, SV("anna.vcf"), 0));
+    fx_commit(&t);
+    assert_misses(f, STORE_IX_SUBSTR, "chmid", true, &id);
+    assert_misses(f, STORE_IX_SUBSTR, "nna", true, &id);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, fx_setup, fx_teardown)
@@ -589,6 +642,9 @@ int main(void)
         T(test_entity_get_of_unknown_id_is_not_found),
         T(test_entity_uuid_uid_in_two_collections_gives_two_entities),
         T(test_entity_prefix_lookup_is_in_value_order),
+        T(test_entity_substring_index_finds_contained_text),
+        T(test_entity_substring_index_covers_org_words_and_email_infixes),
+        T(test_entity_substring_entries_follow_replace_and_delete),
     };
 #undef T
     return cmocka_run_group_tests(tests, NULL, NULL);

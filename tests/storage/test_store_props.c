@@ -215,6 +215,59 @@ static void test_prop_removed_with_its_collection(void **state)
     /* teardown's store_check finds no orphaned property records */
 }
 
+/* A property name long enough to push the key past LMDB's 511-byte limit is refused with a
+ * size error, not an I/O error, and the store stays consistent. */
+static void test_prop_with_overlong_qname_is_too_large(void **state)
+{
+    struct fx *f = *state;
+    char name[256];
+    memset(name, 'n', 255);
+    name[255] = '\0';
+    struct store_txn *t = fx_begin(f, true);
+    assert_ok(fx_put(t, f->book, name, "u", SV("x"), NULL, NULL));
+    fx_commit(&t);
+
+    char qname[420];
+    snprintf(qname, sizeof(qname), "{urn:x}");
+    memset(qname + 7, 'q', 400);
+    qname[407] = '\0';
+    t = fx_begin(f, true);
+    int rc = store_prop_put(t, f->book, SV(name), SV(qname), SV("v"));
+    store_txn_abort(&t);
+    assert_rc(ERR_TOO_LARGE, rc);
+}
+
+static int collect_value(void *ctx, struct str_view qname, struct str_view value)
+{
+    (void)qname;
+    fx_list_add(ctx, value, 0, false);
+    return 0;
+}
+
+static void test_prop_with_large_value_round_trips(void **state)
+{
+    struct fx *f = *state;
+    size_t n = 200 * 1024;
+    char *v = malloc(n + 1);
+    assert_non_null(v);
+    for (size_t i = 0; i < n; i++) {
+        v[i] = (char)('a' + i % 26);
+    }
+    v[n] = '\0';
+    struct store_txn *t = fx_begin(f, true);
+    assert_ok(store_prop_put(t, f->book, SV(""), SV("{urn:x}big"), str_view_make(v, n)));
+    fx_commit(&t);
+    struct fx_list l = { 0 };
+    t = fx_begin(f, false);
+    assert_ok(store_prop_list(t, f->book, SV(""), collect_value, &l));
+    store_txn_abort(&t);
+    assert_int_equal(l.n, 1);
+    assert_int_equal(strlen(l.v[0]), n);
+    assert_memory_equal(l.v[0], v, n);
+    fx_list_free(&l);
+    free(v);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, fx_setup, fx_teardown)
@@ -230,6 +283,8 @@ int main(void)
         T(test_prop_survives_replacing_the_resource),
         T(test_prop_removed_with_its_resource),
         T(test_prop_removed_with_its_collection),
+        T(test_prop_with_overlong_qname_is_too_large),
+        T(test_prop_with_large_value_round_trips),
     };
 #undef T
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -302,6 +302,23 @@ static void test_user_replace_keeps_created(void **state)
     store_txn_abort(&t);
 }
 
+/* "Case-insensitive e-mail lookup" holds for addresses beyond ASCII too (RFC 6531 local
+ * parts; the entity index folds them with utf8_casefold). */
+static void test_user_find_by_email_ignores_case_beyond_ascii(void **state)
+{
+    struct fx *f = *state;
+    struct store_txn *t = fx_begin(f, true);
+    assert_ok(fx_add_user(t, "joerg", "J\xc3\xb6rg@Example.com")); /* Jörg */
+    fx_commit(&t);
+    t = fx_begin(f, false);
+    struct store_user got;
+    assert_ok(store_user_find_by_email(t, SV("j\xc3\xb6rg@example.com"), &got)); /* jörg */
+    assert_view_eq(got.name, "joerg");
+    assert_ok(store_user_find_by_email(t, SV("J\xc3\x96RG@EXAMPLE.COM"), &got)); /* JÖRG */
+    assert_view_eq(got.name, "joerg");
+    store_txn_abort(&t);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, fx_setup, fx_teardown)
@@ -322,6 +339,7 @@ int main(void)
         T(test_user_list_is_in_name_order),
         T(test_user_list_stops_on_nonzero_and_returns_it),
         T(test_user_replace_keeps_created),
+        T(test_user_find_by_email_ignores_case_beyond_ascii),
     };
 #undef T
     return cmocka_run_group_tests(tests, NULL, NULL);
