@@ -64,6 +64,22 @@ static bool vcard_is_uuid(struct str_view v)
     return true;
 }
 
+/* Text escapes removed from a URI written as text (Google's https\://, X-ABRELATEDNAMES),
+ * except \n: a URI never holds a line break, and unescaping it would end the line. */
+static struct str_view vcard_uri_unescape(struct arena *a, struct str_view v)
+{
+    char *buf = arena_alloc(a, v.len + 1);
+    size_t n = 0;
+    for (size_t i = 0; i < v.len; i++) {
+        char d = i + 1 < v.len ? v.ptr[i + 1] : '\0';
+        if (v.ptr[i] == '\\' && (d == ':' || d == ',' || d == ';' || d == '\\')) {
+            i++;
+        }
+        buf[n++] = v.ptr[i];
+    }
+    return str_view_make(buf, n);
+}
+
 static bool vcard_digits(struct str_view v, size_t off, size_t n)
 {
     for (size_t i = off; i < off + n; i++) {
@@ -273,7 +289,7 @@ static void vcard_related_to_40(struct vcard_conv *c, size_t i)
     if (pref) {
         vcard_params_add(c->a, out, "PREF", STR_VIEW_LIT("1"));
     }
-    struct str_view text = vcard_value_text(c->a, out->value);
+    struct str_view text = vcard_uri_unescape(c->a, out->value);
     if (vcard_looks_like_uri(text)) {
         out->value = text;
     } else {
@@ -322,7 +338,7 @@ static void vcard_convert_prop_40(struct vcard_conv *c, size_t i, bool org, size
         if (vcard_prop_is(in, "URL") && in->value.len >= 2 &&
                 memmem(in->value.ptr, in->value.len, "\\:", 2)) {
             /* Google writes https\://...: a URI has no escapes in 4.0 */
-            out->value = vcard_value_text(c->a, in->value);
+            out->value = vcard_uri_unescape(c->a, in->value);
             out->raw = STR_VIEW_NULL;
         }
         if (adr_label[i] != VCARD_NONE) {

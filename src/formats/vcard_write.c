@@ -83,8 +83,6 @@ static void vcard_param_value_put(struct strbuf *sb, struct str_view v, enum vca
             strbuf_append_cstr(sb, ver == VCARD_V40 ? "^'" : "'");
         } else if (c == '\n') {
             strbuf_append_cstr(sb, ver == VCARD_V40 ? "^n" : " ");
-        } else if (c == '\r') {
-            continue;
         } else if (c == '^' && (d == 'n' || d == '^' || d == '\'')) {
             strbuf_append_cstr(sb, "^^");
         } else {
@@ -117,7 +115,16 @@ static void vcard_compose_into(struct strbuf *sb, const struct vcard_prop *prop,
         }
     }
     strbuf_append_char(sb, ':');
-    strbuf_append_view(sb, prop->value);
+    /* Values are escaped text; a raw line break here would end the line and let the rest
+     * be read as another property, so it is written as the \n escape. */
+    struct str_view val = prop->value;
+    const char *nl;
+    while (val.len > 0 && (nl = memchr(val.ptr, '\n', val.len)) != NULL) {
+        strbuf_append(sb, val.ptr, (size_t)(nl - val.ptr));
+        strbuf_append(sb, "\\n", 2);
+        val = str_view_make(nl + 1, val.len - (size_t)(nl - val.ptr) - 1);
+    }
+    strbuf_append_view(sb, val);
 }
 
 void vcard_prop_compose(struct arena *a, struct vcard_prop *prop, enum vcard_version v)
