@@ -73,6 +73,19 @@ static void test_open_of_a_regular_file_fails_with_err_io(void **state)
     assert_null(s);
 }
 
+static void test_read_only_open_of_missing_directory_fails_and_creates_nothing(void **state)
+{
+    struct fx *f = *state;
+    char dir[PATH_MAX + 16];
+    snprintf(dir, sizeof(dir), "%s/absent", f->dir);
+    struct store_options opts = { .dir = dir, .read_only = true };
+    struct store *s = NULL;
+    assert_int_not_equal(store_open(&opts, &s), 0);
+    assert_null(s);
+    struct stat st;
+    assert_int_equal(stat(dir, &st), -1);
+}
+
 static void test_close_is_null_safe(void **state)
 {
     (void)state;
@@ -476,6 +489,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_open_under_a_regular_file_fails_with_err_io, fx_setup,
                 fx_teardown),
         cmocka_unit_test_setup_teardown(test_open_of_a_regular_file_fails_with_err_io, fx_setup,
+                fx_teardown),
+        cmocka_unit_test_setup_teardown(
+                test_read_only_open_of_missing_directory_fails_and_creates_nothing, fx_setup,
                 fx_teardown),
         cmocka_unit_test(test_close_is_null_safe),
         cmocka_unit_test_setup_teardown(test_reopen_sees_committed_data, fx_setup, fx_teardown),
