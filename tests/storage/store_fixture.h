@@ -1,5 +1,6 @@
 /*
- * store_fixture.h: shared scaffolding for the storage contract tests (tests/storage/test_store_*.c).
+ * store_fixture.h: shared scaffolding for the storage contract tests
+ * (tests/storage/test_store_*.c).
  *
  * Every test gets a fresh store in its own mkdtemp() directory under $TMPDIR, opened with
  * no_sync (commits are not durable, which the contract tests do not need; the durability tests
@@ -33,41 +34,40 @@
 #include "storage/store.h"
 
 /* Compare ERR_* codes and name both on mismatch (plain integers hide which error came). */
-#define assert_rc(want, got)                                                                 \
-    do {                                                                                     \
-        int want_ = (want);                                                                  \
-        int got_ = (got);                                                                    \
-        if (want_ != got_) {                                                                 \
+#define assert_rc(want, got)                                                                  \
+    do {                                                                                      \
+        int want_ = (want);                                                                   \
+        int got_ = (got);                                                                     \
+        if (want_ != got_) {                                                                  \
             print_error("%s:%d: %s\n    expected %s (%d), got %s (%d)\n", __FILE__, __LINE__, \
-                    #got, err_str(want_), want_, err_str(got_), got_);                       \
-            fail();                                                                          \
-        }                                                                                    \
+                        #got, err_str(want_), want_, err_str(got_), got_);                    \
+            fail();                                                                           \
+        }                                                                                     \
     } while (0)
 
 #define assert_ok(got) assert_rc(ERR_OK, (got))
 
 /* A str_view equals a C string, byte for byte. */
-#define assert_view_eq(view, cstr)                                                           \
-    do {                                                                                     \
-        struct str_view v_ = (view);                                                         \
-        const char *c_ = (cstr);                                                             \
-        if (v_.len != strlen(c_) || (v_.len > 0 && memcmp(v_.ptr, c_, v_.len) != 0)) {      \
-            print_error("%s:%d: %s\n    expected \"%s\", got \"%.*s\" (%zu bytes)\n",        \
-                    __FILE__, __LINE__, #view, c_, (int)v_.len, v_.ptr ? v_.ptr : "",        \
-                    v_.len);                                                                 \
-            fail();                                                                          \
-        }                                                                                    \
+#define assert_view_eq(view, cstr)                                                              \
+    do {                                                                                        \
+        struct str_view v_ = (view);                                                            \
+        const char *c_ = (cstr);                                                                \
+        if (v_.len != strlen(c_) || (v_.len > 0 && memcmp(v_.ptr, c_, v_.len) != 0)) {          \
+            print_error("%s:%d: %s\n    expected \"%s\", got \"%.*s\" (%zu bytes)\n", __FILE__, \
+                        __LINE__, #view, c_, (int)v_.len, v_.ptr ? v_.ptr : "", v_.len);        \
+            fail();                                                                             \
+        }                                                                                       \
     } while (0)
 
 #define SV(s) str_view_of(s)
 
 struct fx {
-    char dir[PATH_MAX - 64];  /* the temp dir; the store lives in dir/store */
+    char dir[PATH_MAX - 64]; /* the temp dir; the store lives in dir/store */
     char store_dir[PATH_MAX];
     struct store *s;
-    struct store_txn *txn;    /* the test's current txn; teardown aborts it if left open */
-    uint64_t book;            /* alice's address book "book" */
-    bool skip_check;          /* set by tests that close the store themselves */
+    struct store_txn *txn; /* the test's current txn; teardown aborts it if left open */
+    uint64_t book;         /* alice's address book "book" */
+    bool skip_check;       /* set by tests that close the store themselves */
 };
 
 static inline int fx_rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
@@ -116,16 +116,18 @@ static inline void fx_commit(struct store_txn **t)
 
 static inline int fx_add_user(struct store_txn *t, const char *name, const char *email)
 {
-    struct store_user u = { .name = SV(name), .email = SV(email),
-        .display_name = SV(name), .password_hash = SV("") };
+    struct store_user u = {
+        .name = SV(name), .email = SV(email), .display_name = SV(name), .password_hash = SV("")
+    };
     return store_user_put(t, &u, true);
 }
 
 static inline int fx_add_coll(struct store_txn *t, enum store_coll_kind kind, const char *owner,
-        const char *slug, uint64_t *id_out)
+                              const char *slug, uint64_t *id_out)
 {
-    struct store_collection c = { .kind = kind, .owner = SV(owner), .slug = SV(slug),
-        .display_name = SV(slug) };
+    struct store_collection c = {
+        .kind = kind, .owner = SV(owner), .slug = SV(slug), .display_name = SV(slug)
+    };
     if (kind == STORE_COLL_CALENDAR) {
         c.components = STORE_COMP_VEVENT;
     }
@@ -168,7 +170,7 @@ static inline int fx_teardown(void **state)
         int rc = store_check(f->s, fx_problem, NULL, &problems);
         if (rc != 0 || problems != 0) {
             print_error("teardown: store_check returned %s with %zu problems\n", err_str(rc),
-                    problems);
+                        problems);
             failed = -1;
         }
     }
@@ -182,10 +184,12 @@ static inline int fx_teardown(void **state)
 
 /* Put a resource (create or replace, no preconditions); returns the call's result. */
 static inline int fx_put(struct store_txn *t, uint64_t coll, const char *name, const char *uid,
-        struct str_view body, struct store_resource *out, bool *changed)
+                         struct str_view body, struct store_resource *out, bool *changed)
 {
-    struct store_put p = { .name = SV(name), .content_type = SV("text/vcard; charset=utf-8"),
-        .uid = SV(uid), .body = body };
+    struct store_put p = { .name = SV(name),
+                           .content_type = SV("text/vcard; charset=utf-8"),
+                           .uid = SV(uid),
+                           .body = body };
     return store_resource_put(t, coll, &p, out, changed);
 }
 
@@ -195,13 +199,13 @@ static inline struct str_view fx_card(struct store_txn *t, const char *uid, cons
     struct strbuf sb;
     strbuf_init(&sb, store_txn_arena(t), 128);
     strbuf_appendf(&sb, "BEGIN:VCARD\r\nVERSION:4.0\r\nUID:%s\r\nFN:%s\r\nNOTE:%s\r\nEND:VCARD\r\n",
-            uid, uid, note);
+                   uid, uid, note);
     return strbuf_view(&sb);
 }
 
 /* Committed put of a simple card in its own write txn; returns the new revision. */
 static inline uint64_t fx_put_card(struct fx *f, uint64_t coll, const char *name, const char *uid,
-        const char *note)
+                                   const char *note)
 {
     struct store_txn *t = fx_begin(f, true);
     struct store_resource r;
@@ -294,7 +298,7 @@ static inline int fx_collect_coll(void *ctx, const struct store_collection *c)
     /* "owner/kind/slug" so ordering by owner, kind, slug can be checked */
     char buf[512];
     snprintf(buf, sizeof(buf), "%.*s/%d/%.*s", STR_VIEW_FMT(c->owner), (int)c->kind,
-            STR_VIEW_FMT(c->slug));
+             STR_VIEW_FMT(c->slug));
     fx_list_add(ctx, SV(buf), c->id, false);
     return fx_list_stop(ctx);
 }

@@ -15,19 +15,19 @@ struct sync_result {
 };
 
 static int sync_call(struct fx *f, uint64_t coll, uint64_t since, size_t limit,
-        struct sync_result *out)
+                     struct sync_result *out)
 {
     memset(out, 0, sizeof(*out));
     out->last = 0xdeadbeef;
     struct store_txn *t = fx_begin(f, false);
     int rc = store_changes_since(t, coll, since, limit, fx_collect_change, &out->l, &out->last,
-            &out->truncated);
+                                 &out->truncated);
     store_txn_abort(&t);
     return rc;
 }
 
 static void sync_ok(struct fx *f, uint64_t coll, uint64_t since, size_t limit,
-        struct sync_result *out)
+                    struct sync_result *out)
 {
     assert_ok(sync_call(f, coll, since, limit, out));
     /* oldest first, and one entry per resource */
@@ -253,8 +253,7 @@ static void test_ten_changes_in_a_thousand_report_exactly_ten(void **state)
     for (size_t i = 0; i < s.l.n; i++) {
         if (s.l.flag[i]) {
             deleted++;
-            assert_true(strcmp(s.l.v[i], "r00050.vcf") == 0 ||
-                    strcmp(s.l.v[i], "r00999.vcf") == 0);
+            assert_true(strcmp(s.l.v[i], "r00050.vcf") == 0 || strcmp(s.l.v[i], "r00999.vcf") == 0);
         }
     }
     assert_int_equal(deleted, 2);
@@ -276,8 +275,7 @@ static double time_incremental_sync(struct fx *f, uint64_t coll, uint64_t token,
             uint64_t last = 0;
             bool trunc = false;
             struct store_txn *t = fx_begin(f, false);
-            assert_ok(store_changes_since(t, coll, token, 0, count_calls, &calls, &last,
-                    &trunc));
+            assert_ok(store_changes_since(t, coll, token, 0, count_calls, &calls, &last, &trunc));
             store_txn_abort(&t);
             assert_int_equal(calls, 10);
         }
@@ -443,8 +441,7 @@ static void test_callback_nonzero_stops_the_walk(void **state)
     memset(&s, 0, sizeof(s));
     s.l.stop_after = 2;
     struct store_txn *t = fx_begin(f, false);
-    int rc = store_changes_since(t, f->book, 0, 0, fx_collect_change, &s.l, &s.last,
-            &s.truncated);
+    int rc = store_changes_since(t, f->book, 0, 0, fx_collect_change, &s.l, &s.last, &s.truncated);
     store_txn_abort(&t);
     assert_int_equal(rc, 7);
     assert_int_equal(s.l.n, 2);

@@ -13,10 +13,17 @@ static void test_collection_create_fills_id_created_and_zero_counters(void **sta
     struct fx *f = *state;
     uint64_t before = (uint64_t)time(NULL);
     struct store_txn *t = fx_begin(f, true);
-    struct store_collection c = { .kind = STORE_COLL_CALENDAR, .owner = SV("alice"),
-        .slug = SV("work"), .display_name = SV("Work"), .description = SV("Büro & Co"),
-        .color = SV("#FF8800"), .components = STORE_COMP_VEVENT | STORE_COMP_VTODO,
-        .flags = STORE_COLL_SHARED, .count = 77, .bytes = 77, .sync_seq = 77 };
+    struct store_collection c = { .kind = STORE_COLL_CALENDAR,
+                                  .owner = SV("alice"),
+                                  .slug = SV("work"),
+                                  .display_name = SV("Work"),
+                                  .description = SV("Büro & Co"),
+                                  .color = SV("#FF8800"),
+                                  .components = STORE_COMP_VEVENT | STORE_COMP_VTODO,
+                                  .flags = STORE_COLL_SHARED,
+                                  .count = 77,
+                                  .bytes = 77,
+                                  .sync_seq = 77 };
     assert_ok(store_collection_create(t, &c));
     assert_true(c.id != 0);
     assert_true(c.id != f->book);
@@ -56,11 +63,11 @@ static void test_collection_get_of_missing_is_not_found(void **state)
     struct store_txn *t = fx_begin(f, false);
     struct store_collection c;
     assert_rc(ERR_NOT_FOUND,
-            store_collection_get(t, STORE_COLL_CALENDAR, SV("alice"), SV("book"), &c));
+              store_collection_get(t, STORE_COLL_CALENDAR, SV("alice"), SV("book"), &c));
     assert_rc(ERR_NOT_FOUND,
-            store_collection_get(t, STORE_COLL_ADDRESSBOOK, SV("bob"), SV("book"), &c));
+              store_collection_get(t, STORE_COLL_ADDRESSBOOK, SV("bob"), SV("book"), &c));
     assert_rc(ERR_NOT_FOUND,
-            store_collection_get(t, STORE_COLL_ADDRESSBOOK, SV("alice"), SV("boo"), &c));
+              store_collection_get(t, STORE_COLL_ADDRESSBOOK, SV("alice"), SV("boo"), &c));
     assert_rc(ERR_NOT_FOUND, store_collection_get_by_id(t, f->book + 1000, &c));
     assert_rc(ERR_NOT_FOUND, store_collection_get_by_id(t, 0, &c));
     store_txn_abort(&t);
@@ -142,11 +149,19 @@ static void test_collection_update_changes_descriptive_fields_only(void **state)
     struct store_collection before = fx_coll(f, f->book);
 
     struct store_txn *t = fx_begin(f, true);
-    struct store_collection c = { .id = f->book, .kind = STORE_COLL_ADDRESSBOOK,
-        .owner = SV("alice"), .slug = SV("book"), .display_name = SV("Kunden"),
-        .description = SV("Alle Kunden"), .color = SV("#11223344"),
-        .flags = STORE_COLL_PUBLIC | STORE_COLL_READONLY,
-        .count = 999, .bytes = 999, .sync_seq = 999, .min_seq = 999, .created = 1 };
+    struct store_collection c = { .id = f->book,
+                                  .kind = STORE_COLL_ADDRESSBOOK,
+                                  .owner = SV("alice"),
+                                  .slug = SV("book"),
+                                  .display_name = SV("Kunden"),
+                                  .description = SV("Alle Kunden"),
+                                  .color = SV("#11223344"),
+                                  .flags = STORE_COLL_PUBLIC | STORE_COLL_READONLY,
+                                  .count = 999,
+                                  .bytes = 999,
+                                  .sync_seq = 999,
+                                  .min_seq = 999,
+                                  .created = 1 };
     assert_ok(store_collection_update(t, &c));
     fx_commit(&t);
 
@@ -173,8 +188,9 @@ static void test_collection_update_clears_fields_set_empty(void **state)
 {
     struct fx *f = *state;
     struct store_txn *t = fx_begin(f, true);
-    struct store_collection c = { .id = f->book, .display_name = SV("x"), .color = SV("#000000"),
-        .description = SV("d") };
+    struct store_collection c = {
+        .id = f->book, .display_name = SV("x"), .color = SV("#000000"), .description = SV("d")
+    };
     assert_ok(store_collection_update(t, &c));
     fx_commit(&t);
     t = fx_begin(f, true);
@@ -215,7 +231,7 @@ static void make_several(struct fx *f)
 }
 
 static void assert_list(struct fx *f, const char *owner, enum store_coll_kind kind,
-        const char *const *want, size_t n)
+                        const char *const *want, size_t n)
 {
     struct store_txn *t = fx_begin(f, false);
     struct fx_list l = { 0 };
@@ -239,7 +255,8 @@ static void test_collection_list_orders_by_owner_kind_slug(void **state)
     make_several(f);
     /* slugs compare as bytes: "Arbeit" < "book" */
     static const char *const all[] = { "alice/1/Arbeit", "alice/1/book", "alice/2/calendar",
-        "alice/2/tasks", "alice/3/docs", "bob/1/aa", "bob/1/zz", "bob/2/cal" };
+                                       "alice/2/tasks",  "alice/3/docs", "bob/1/aa",
+                                       "bob/1/zz",       "bob/2/cal" };
     assert_list(f, "", 0, all, 8);
 }
 
@@ -248,10 +265,9 @@ static void test_collection_list_filters_by_owner_and_kind(void **state)
     struct fx *f = *state;
     make_several(f);
     static const char *const alice[] = { "alice/1/Arbeit", "alice/1/book", "alice/2/calendar",
-        "alice/2/tasks", "alice/3/docs" };
+                                         "alice/2/tasks", "alice/3/docs" };
     assert_list(f, "alice", 0, alice, 5);
-    static const char *const books[] = { "alice/1/Arbeit", "alice/1/book", "bob/1/aa",
-        "bob/1/zz" };
+    static const char *const books[] = { "alice/1/Arbeit", "alice/1/book", "bob/1/aa", "bob/1/zz" };
     assert_list(f, "", STORE_COLL_ADDRESSBOOK, books, 4);
     static const char *const bob_cals[] = { "bob/2/cal" };
     assert_list(f, "bob", STORE_COLL_CALENDAR, bob_cals, 1);
@@ -268,8 +284,7 @@ static void test_collection_delete_removes_it_and_its_resources(void **state)
     struct store_txn *t = fx_begin(f, true);
     uint64_t other = 0;
     assert_ok(fx_add_coll(t, STORE_COLL_ADDRESSBOOK, "alice", "other", &other));
-    assert_ok(fx_put(t, other, "a.vcf", "uid-a", SV("BEGIN:VCARD\r\nEND:VCARD\r\n"), NULL,
-            NULL));
+    assert_ok(fx_put(t, other, "a.vcf", "uid-a", SV("BEGIN:VCARD\r\nEND:VCARD\r\n"), NULL, NULL));
     assert_ok(store_prop_put(t, f->book, SV(""), SV("{DAV:}displayname"), SV("B")));
     fx_commit(&t);
 
@@ -281,7 +296,7 @@ static void test_collection_delete_removes_it_and_its_resources(void **state)
     struct store_collection c;
     assert_rc(ERR_NOT_FOUND, store_collection_get_by_id(t, f->book, &c));
     assert_rc(ERR_NOT_FOUND,
-            store_collection_get(t, STORE_COLL_ADDRESSBOOK, SV("alice"), SV("book"), &c));
+              store_collection_get(t, STORE_COLL_ADDRESSBOOK, SV("alice"), SV("book"), &c));
     struct store_resource r;
     assert_int_not_equal(store_resource_get(t, f->book, SV("a.vcf"), false, &r), 0);
     assert_int_not_equal(store_resource_find_uid(t, f->book, SV("uid-a"), &r), 0);

@@ -40,9 +40,11 @@ static int child_put(struct store_txn *t, uint64_t coll, int i)
     snprintf(name, sizeof(name), "c%04d.vcf", i);
     snprintf(uid, sizeof(uid), "u%04d", i);
     int n = snprintf(body, sizeof(body), "BEGIN:VCARD\r\nVERSION:4.0\r\nUID:%s\r\nEND:VCARD\r\n",
-            uid);
-    struct store_put p = { .name = SV(name), .content_type = SV("text/vcard"), .uid = SV(uid),
-        .body = str_view_make(body, (size_t)n) };
+                     uid);
+    struct store_put p = { .name = SV(name),
+                           .content_type = SV("text/vcard"),
+                           .uid = SV(uid),
+                           .body = str_view_make(body, (size_t)n) };
     return store_resource_put(t, coll, &p, NULL, NULL);
 }
 
@@ -60,8 +62,9 @@ static void child_run(const char *dir, int committed, int pending, int fd)
         _exit(11);
     }
     struct store_user u = { .name = SV("alice"), .email = SV("alice@example.com") };
-    struct store_collection c = { .kind = STORE_COLL_ADDRESSBOOK, .owner = SV("alice"),
-        .slug = SV("book") };
+    struct store_collection c = { .kind = STORE_COLL_ADDRESSBOOK,
+                                  .owner = SV("alice"),
+                                  .slug = SV("book") };
     if (store_user_put(t, &u, true) != 0 || store_collection_create(t, &c) != 0) {
         _exit(12);
     }
@@ -186,7 +189,7 @@ static void test_kill_9_mid_txn_keeps_whole_commits_and_a_clean_store(void **sta
     assert_int_equal(waitpid(pid, &status, 0), pid);
     if (got != 1) {
         print_error("child exited with %d before the kill\n",
-                WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+                    WIFEXITED(status) ? WEXITSTATUS(status) : -1);
         fail();
     }
     assert_true(WIFSIGNALED(status));
@@ -214,12 +217,12 @@ static void test_kill_9_mid_txn_keeps_whole_commits_and_a_clean_store(void **sta
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_commit_survives_process_exit_without_close,
-                dur_setup, dur_teardown),
+        cmocka_unit_test_setup_teardown(test_commit_survives_process_exit_without_close, dur_setup,
+                                        dur_teardown),
         cmocka_unit_test_setup_teardown(test_uncommitted_txn_of_exited_process_leaves_nothing,
-                dur_setup, dur_teardown),
+                                        dur_setup, dur_teardown),
         cmocka_unit_test_setup_teardown(test_kill_9_mid_txn_keeps_whole_commits_and_a_clean_store,
-                dur_setup, dur_teardown),
+                                        dur_setup, dur_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -9,22 +9,28 @@
 static const struct store_id zero_id;
 
 static struct str_view anna_emails[] = { { "Anna.Mueller@Example.COM", 24 },
-    { "anna@home.example", 17 } };
+                                         { "anna@home.example", 17 } };
 
 static struct store_phone anna_phones[] = {
-    { .text = { "030 9117-0000", 13 }, .digits = { "03091170000", 11 },
-        .e164 = { "493091170000", 12 }, .types = STORE_PHONE_WORK | STORE_PHONE_PREF },
-    { .text = { "+49 171 555 1234", 16 }, .digits = { "491715551234", 12 },
-        .e164 = { "491715551234", 12 }, .types = STORE_PHONE_CELL },
+    { .text = { "030 9117-0000", 13 },
+      .digits = { "03091170000", 11 },
+      .e164 = { "493091170000", 12 },
+      .types = STORE_PHONE_WORK | STORE_PHONE_PREF },
+    { .text = { "+49 171 555 1234", 16 },
+      .digits = { "491715551234", 12 },
+      .e164 = { "491715551234", 12 },
+      .types = STORE_PHONE_CELL },
 };
 
 static struct str_view anna_categories[] = { { "Kunden", 6 }, { "VIP", 3 } };
 
 static struct store_relation anna_relations[] = {
-    { .type = { "manager", 7 }, .target = { "urn:uuid:boss-0001", 18 },
-        .role = { "", 0 } },
-    { .type = { "x-crm-employer", 14 }, .target = { "urn:uuid:org-0001", 17 },
-        .role = { "Einkauf", 7 }, .start = { "2019-04-01", 10 }, .end = { "", 0 } },
+    { .type = { "manager", 7 }, .target = { "urn:uuid:boss-0001", 18 }, .role = { "", 0 } },
+    { .type = { "x-crm-employer", 14 },
+      .target = { "urn:uuid:org-0001", 17 },
+      .role = { "Einkauf", 7 },
+      .start = { "2019-04-01", 10 },
+      .end = { "", 0 } },
 };
 
 static struct store_entity anna(void)
@@ -53,18 +59,21 @@ static struct store_entity anna(void)
 }
 
 static int put_entity(struct store_txn *t, uint64_t coll, const char *name,
-        const struct store_entity *e, struct store_resource *out)
+                      const struct store_entity *e, struct store_resource *out)
 {
     struct strbuf sb;
     strbuf_init(&sb, store_txn_arena(t), 128);
     strbuf_appendf(&sb, "BEGIN:VCARD\r\nVERSION:4.0\r\nUID:%.*s\r\nFN:%.*s\r\n",
-            STR_VIEW_FMT(e->uid), STR_VIEW_FMT(e->fn));
+                   STR_VIEW_FMT(e->uid), STR_VIEW_FMT(e->fn));
     for (size_t i = 0; i < e->n_emails; i++) {
         strbuf_appendf(&sb, "EMAIL:%.*s\r\n", STR_VIEW_FMT(e->emails[i]));
     }
     strbuf_append_cstr(&sb, "END:VCARD\r\n");
-    struct store_put p = { .name = SV(name), .content_type = SV("text/vcard; charset=utf-8"),
-        .uid = e->uid, .body = strbuf_view(&sb), .entity = e };
+    struct store_put p = { .name = SV(name),
+                           .content_type = SV("text/vcard; charset=utf-8"),
+                           .uid = e->uid,
+                           .body = strbuf_view(&sb),
+                           .entity = e };
     return store_resource_put(t, coll, &p, out, NULL);
 }
 
@@ -113,23 +122,23 @@ static struct ids lookup(struct fx *f, enum store_index ix, const char *value, b
 
 /* value (exact or prefix) finds id exactly once */
 static void assert_finds(struct fx *f, enum store_index ix, const char *value, bool prefix,
-        const struct store_id *id)
+                         const struct store_id *id)
 {
     struct ids ids = lookup(f, ix, value, prefix);
     if (count_id(&ids, id) != 1) {
         print_error("index %d %s \"%s\": entity found %zu times in %zu results\n", (int)ix,
-                prefix ? "prefix" : "exact", value, count_id(&ids, id), ids.n);
+                    prefix ? "prefix" : "exact", value, count_id(&ids, id), ids.n);
         fail();
     }
 }
 
 static void assert_misses(struct fx *f, enum store_index ix, const char *value, bool prefix,
-        const struct store_id *id)
+                          const struct store_id *id)
 {
     struct ids ids = lookup(f, ix, value, prefix);
     if (count_id(&ids, id) != 0) {
         print_error("index %d %s \"%s\": stale entry still finds the entity\n", (int)ix,
-                prefix ? "prefix" : "exact", value);
+                    prefix ? "prefix" : "exact", value);
         fail();
     }
 }
@@ -233,7 +242,7 @@ static void test_entity_lookup_by_name_words_folds_case_including_utf8(void **st
     assert_finds(f, STORE_IX_NAME, "ANNA", false, &id);
     assert_finds(f, STORE_IX_NAME, "beispiel", false, &id); /* org */
     assert_finds(f, STORE_IX_NAME, "gmbh", false, &id);
-    assert_finds(f, STORE_IX_NAME, "einkauf", false, &id);  /* dept */
+    assert_finds(f, STORE_IX_NAME, "einkauf", false, &id); /* dept */
     assert_finds(f, STORE_IX_NAME, "MÜL", true, &id);
     assert_finds(f, STORE_IX_NAME, "mü", true, &id);
     assert_misses(f, STORE_IX_NAME, "mül", false, &id);
@@ -256,7 +265,9 @@ static void test_entity_lookup_by_kind(void **state)
     struct store_id id = put_anna(f);
     struct store_txn *t = fx_begin(f, true);
     struct store_entity org = { .kind = STORE_ENTITY_ORGANIZATION,
-        .uid = SV("urn:uuid:org-0001"), .fn = SV("Beispiel GmbH"), .org = SV("Beispiel GmbH") };
+                                .uid = SV("urn:uuid:org-0001"),
+                                .fn = SV("Beispiel GmbH"),
+                                .org = SV("Beispiel GmbH") };
     struct store_resource r;
     assert_ok(put_entity(t, f->book, "org.vcf", &org, &r));
     fx_commit(&t);
@@ -275,8 +286,11 @@ static void test_entity_lookup_by_parent_and_relation_target(void **state)
     struct store_id anna_id = put_anna(f);
     struct store_txn *t = fx_begin(f, true);
     struct store_entity dept = { .kind = STORE_ENTITY_DEPARTMENT,
-        .uid = SV("urn:uuid:dept-0001"), .fn = SV("Einkauf"), .org = SV("Beispiel GmbH"),
-        .dept = SV("Einkauf"), .parent = SV("urn:uuid:org-0001") };
+                                 .uid = SV("urn:uuid:dept-0001"),
+                                 .fn = SV("Einkauf"),
+                                 .org = SV("Beispiel GmbH"),
+                                 .dept = SV("Einkauf"),
+                                 .parent = SV("urn:uuid:org-0001") };
     struct store_resource r;
     assert_ok(put_entity(t, f->book, "dept.vcf", &dept, &r));
     fx_commit(&t);
@@ -304,7 +318,9 @@ static void test_entity_replace_keeps_id_and_replaces_index_entries(void **state
     struct store_entity e = anna();
     static struct str_view new_email[] = { { "anna@neu.example", 16 } };
     static struct store_phone new_phone[] = { { .text = { "089 1234", 8 },
-        .digits = { "0891234", 7 }, .e164 = { "49891234", 8 }, .types = STORE_PHONE_HOME } };
+                                                .digits = { "0891234", 7 },
+                                                .e164 = { "49891234", 8 },
+                                                .types = STORE_PHONE_HOME } };
     e.emails = new_email;
     e.n_emails = 1;
     e.phones = new_phone;
@@ -314,9 +330,11 @@ static void test_entity_replace_keeps_id_and_replaces_index_entries(void **state
     e.n_relations = 0;
     struct store_resource r;
     bool changed = false;
-    struct store_put p = { .name = SV("anna.vcf"), .content_type = SV("text/vcard"),
-        .uid = e.uid, .body = SV("BEGIN:VCARD\r\nFN:Anna Schmidt\r\nEND:VCARD\r\n"),
-        .entity = &e };
+    struct store_put p = { .name = SV("anna.vcf"),
+                           .content_type = SV("text/vcard"),
+                           .uid = e.uid,
+                           .body = SV("BEGIN:VCARD\r\nFN:Anna Schmidt\r\nEND:VCARD\r\n"),
+                           .entity = &e };
     assert_ok(store_resource_put(t, f->book, &p, &r, &changed));
     fx_commit(&t);
     assert_true(changed);
@@ -351,8 +369,11 @@ static void test_entity_record_is_part_of_the_noop_comparison(void **state)
     struct fx *f = *state;
     struct store_txn *t = fx_begin(f, true);
     struct store_entity e = anna();
-    struct store_put p = { .name = SV("anna.vcf"), .content_type = SV("text/vcard"),
-        .uid = e.uid, .body = SV("BEGIN:VCARD\r\nEND:VCARD\r\n"), .entity = &e };
+    struct store_put p = { .name = SV("anna.vcf"),
+                           .content_type = SV("text/vcard"),
+                           .uid = e.uid,
+                           .body = SV("BEGIN:VCARD\r\nEND:VCARD\r\n"),
+                           .entity = &e };
     struct store_resource r1, r2, r3;
     assert_ok(store_resource_put(t, f->book, &p, &r1, NULL));
     fx_commit(&t);
@@ -399,8 +420,8 @@ static void test_entity_removed_when_card_is_replaced_without_record(void **stat
     struct store_id id = put_anna(f);
     struct store_txn *t = fx_begin(f, true);
     struct store_resource r;
-    assert_ok(fx_put(t, f->book, "anna.vcf", "urn:uuid:anna-0001", SV("not a card any more"),
-            &r, NULL));
+    assert_ok(fx_put(t, f->book, "anna.vcf", "urn:uuid:anna-0001", SV("not a card any more"), &r,
+                     NULL));
     fx_commit(&t);
     assert_memory_equal(r.entity_id.b, zero_id.b, STORE_ID_LEN);
     assert_entity_gone(f, &id);
@@ -475,8 +496,7 @@ static void test_entity_list_all_or_per_collection(void **state)
     struct store_txn *t = fx_begin(f, true);
     uint64_t other = 0;
     assert_ok(fx_add_coll(t, STORE_COLL_ADDRESSBOOK, "alice", "other", &other));
-    struct store_entity e = { .kind = STORE_ENTITY_PERSON, .uid = SV("u-bob"),
-        .fn = SV("Bob") };
+    struct store_entity e = { .kind = STORE_ENTITY_PERSON, .uid = SV("u-bob"), .fn = SV("Bob") };
     assert_ok(put_entity(t, other, "bob.vcf", &e, NULL));
     /* a resource without a record is not an entity */
     assert_ok(fx_put(t, other, "plain.vcf", "u-plain", SV("x"), NULL, NULL));
@@ -550,8 +570,9 @@ static void test_entity_prefix_lookup_is_in_value_order(void **state)
         char file[32], uid[32];
         snprintf(file, sizeof(file), "p%d.vcf", i);
         snprintf(uid, sizeof(uid), "uid-p%d", i);
-        struct store_entity e = { .kind = STORE_ENTITY_PERSON, .uid = SV(uid),
-            .fn = SV(names[i]), .family = SV(names[i]) };
+        struct store_entity e = {
+            .kind = STORE_ENTITY_PERSON, .uid = SV(uid), .fn = SV(names[i]), .family = SV(names[i])
+        };
         struct store_resource r;
         assert_ok(put_entity(t, f->book, file, &e, &r));
         ids_by_name[i] = r.entity_id;
@@ -572,10 +593,10 @@ static void test_entity_substring_index_finds_contained_text(void **state)
 {
     struct fx *f = *state;
     struct store_id id = put_anna(f);
-    assert_finds(f, STORE_IX_SUBSTR, "muell", true, &id);    /* inside the e-mail */
+    assert_finds(f, STORE_IX_SUBSTR, "muell", true, &id); /* inside the e-mail */
     assert_finds(f, STORE_IX_SUBSTR, "example.com", true, &id);
-    assert_finds(f, STORE_IX_SUBSTR, "ller", true, &id);     /* inside "müller" */
-    assert_finds(f, STORE_IX_SUBSTR, "ÜLL", true, &id);      /* folded, starts mid-word */
+    assert_finds(f, STORE_IX_SUBSTR, "ller", true, &id); /* inside "müller" */
+    assert_finds(f, STORE_IX_SUBSTR, "ÜLL", true, &id);  /* folded, starts mid-word */
     assert_finds(f, STORE_IX_SUBSTR, "nna", true, &id);
     assert_misses(f, STORE_IX_SUBSTR, "xyz", true, &id);
     assert_misses(f, STORE_IX_SUBSTR, "leiterin", true, &id); /* title is not indexed */

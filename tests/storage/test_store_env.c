@@ -119,8 +119,8 @@ static void test_aborted_txn_leaves_nothing(void **state)
 
     f->txn = fx_begin(f, true);
     assert_ok(fx_add_user(f->txn, "bob", "bob@example.com"));
-    assert_ok(fx_put(f->txn, f->book, "x.vcf", "uid-x", SV("BEGIN:VCARD\r\nEND:VCARD\r\n"),
-            NULL, NULL));
+    assert_ok(fx_put(f->txn, f->book, "x.vcf", "uid-x", SV("BEGIN:VCARD\r\nEND:VCARD\r\n"), NULL,
+                     NULL));
     store_txn_abort(&f->txn);
     assert_null(f->txn);
 
@@ -142,8 +142,7 @@ static void test_failed_step_makes_commit_fail_and_undoes_earlier_steps(void **s
     struct store_txn *t = fx_begin(f, true);
     assert_int_equal(store_txn_error(t), 0);
     assert_ok(fx_add_user(t, "bob", "bob@example.com"));
-    assert_ok(fx_put(t, f->book, "x.vcf", "uid-x", SV("BEGIN:VCARD\r\nEND:VCARD\r\n"), NULL,
-            NULL));
+    assert_ok(fx_put(t, f->book, "x.vcf", "uid-x", SV("BEGIN:VCARD\r\nEND:VCARD\r\n"), NULL, NULL));
     assert_rc(ERR_EXISTS, fx_add_user(t, "alice", "other@example.com"));
     assert_rc(ERR_EXISTS, store_txn_error(t));
     /* a later step that would succeed on its own does not clear the error */
@@ -169,8 +168,11 @@ static void test_failed_precondition_poisons_the_txn(void **state)
 
     struct store_txn *t = fx_begin(f, true);
     assert_ok(fx_put(t, f->book, "b.vcf", "uid-b", fx_card(t, "uid-b", "b"), NULL, NULL));
-    struct store_put p = { .name = SV("a.vcf"), .content_type = SV("text/vcard"),
-        .uid = SV("uid-a"), .body = fx_card(t, "uid-a", "two"), .if_match = rev + 1000 };
+    struct store_put p = { .name = SV("a.vcf"),
+                           .content_type = SV("text/vcard"),
+                           .uid = SV("uid-a"),
+                           .body = fx_card(t, "uid-a", "two"),
+                           .if_match = rev + 1000 };
     assert_rc(ERR_PRECONDITION, store_resource_put(t, f->book, &p, NULL, NULL));
     assert_rc(ERR_PRECONDITION, store_txn_commit(&t));
 
@@ -389,10 +391,11 @@ static void test_views_stay_valid_after_later_writes_in_the_same_txn(void **stat
         snprintf(name, sizeof(name), "%c%03d.vcf", i % 2 ? 'a' : 'z', i);
         snprintf(uid, sizeof(uid), "u%03d", i);
         assert_ok(fx_put(t, f->book, name, uid, SV("0123456789012345678901234567890123456789"),
-                NULL, NULL));
+                         NULL, NULL));
     }
-    struct store_user u2 = { .name = SV("alice"), .email = SV("a2@example.com"),
-        .display_name = SV("Alice Two") };
+    struct store_user u2 = { .name = SV("alice"),
+                             .email = SV("a2@example.com"),
+                             .display_name = SV("Alice Two") };
     assert_ok(store_user_put(t, &u2, false));
     struct store_collection upd = { .id = f->book, .display_name = SV("Renamed book") };
     assert_ok(store_collection_update(t, &upd));
@@ -467,7 +470,7 @@ static void test_backup_in_other_process_does_not_wait_for_an_open_writer(void *
     store_txn_abort(&f->txn);
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
         print_error("backup child: %s %d\n", WIFEXITED(status) ? "exit" : "signal",
-                WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
+                    WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
         fail();
     }
 
@@ -487,9 +490,9 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_open_creates_missing_directory, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_open_under_a_regular_file_fails_with_err_io, fx_setup,
-                fx_teardown),
+                                        fx_teardown),
         cmocka_unit_test_setup_teardown(test_open_of_a_regular_file_fails_with_err_io, fx_setup,
-                fx_teardown),
+                                        fx_teardown),
         cmocka_unit_test_setup_teardown(
                 test_read_only_open_of_missing_directory_fails_and_creates_nothing, fx_setup,
                 fx_teardown),
@@ -497,30 +500,30 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_reopen_sees_committed_data, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_aborted_txn_leaves_nothing, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_failed_step_makes_commit_fail_and_undoes_earlier_steps,
-                fx_setup, fx_teardown),
+                                        fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_failed_precondition_poisons_the_txn, fx_setup,
-                fx_teardown),
+                                        fx_teardown),
         cmocka_unit_test(test_txn_abort_is_null_safe),
         cmocka_unit_test_setup_teardown(test_txn_arena_is_usable_for_scratch_data, fx_setup,
-                fx_teardown),
+                                        fx_teardown),
         cmocka_unit_test_setup_teardown(test_read_txn_refuses_writes, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_read_snapshot_is_stable_across_a_concurrent_commit,
-                fx_setup, fx_teardown),
-        cmocka_unit_test_setup_teardown(test_not_found_lookup_does_not_poison_a_write_txn,
-                fx_setup, fx_teardown),
-        cmocka_unit_test_setup_teardown(test_read_only_store_refuses_write_txns_and_reads,
-                fx_setup, fx_teardown),
+                                        fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_not_found_lookup_does_not_poison_a_write_txn, fx_setup,
+                                        fx_teardown),
+        cmocka_unit_test_setup_teardown(test_read_only_store_refuses_write_txns_and_reads, fx_setup,
+                                        fx_teardown),
         cmocka_unit_test_setup_teardown(test_check_reports_no_problems_on_a_populated_store,
-                fx_setup, fx_teardown),
+                                        fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_backup_opens_as_a_store_with_the_same_data, fx_setup,
-                fx_teardown),
+                                        fx_teardown),
         cmocka_unit_test_setup_teardown(test_backup_refuses_a_directory_holding_a_store, fx_setup,
-                fx_teardown),
+                                        fx_teardown),
         cmocka_unit_test_setup_teardown(test_commit_of_read_txn_succeeds, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_views_stay_valid_after_later_writes_in_the_same_txn,
-                fx_setup, fx_teardown),
+                                        fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_full_map_is_no_space_and_store_stays_usable, fx_setup,
-                fx_teardown),
+                                        fx_teardown),
         cmocka_unit_test_setup_teardown(
                 test_backup_in_other_process_does_not_wait_for_an_open_writer, fx_setup,
                 fx_teardown),

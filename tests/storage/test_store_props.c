@@ -20,7 +20,7 @@ static void test_prop_put_and_list_on_collection(void **state)
     struct store_txn *t = fx_begin(f, true);
     assert_ok(store_prop_put(t, f->book, SV(""), SV("{DAV:}displayname"), SV("Kunden")));
     assert_ok(store_prop_put(t, f->book, SV(""), SV("{http://apple.com/ns/ical/}calendar-color"),
-            SV("#FF0000FF")));
+                             SV("#FF0000FF")));
     fx_commit(&t);
 
     struct fx_list l = props(f, f->book, "");
@@ -153,12 +153,10 @@ static void test_prop_put_on_missing_resource_is_not_found(void **state)
 {
     struct fx *f = *state;
     struct store_txn *t = fx_begin(f, true);
-    assert_rc(ERR_NOT_FOUND,
-            store_prop_put(t, f->book, SV("nope.vcf"), SV("{urn:x}p"), SV("v")));
+    assert_rc(ERR_NOT_FOUND, store_prop_put(t, f->book, SV("nope.vcf"), SV("{urn:x}p"), SV("v")));
     store_txn_abort(&t);
     t = fx_begin(f, true);
-    assert_rc(ERR_NOT_FOUND,
-            store_prop_put(t, f->book + 1000, SV(""), SV("{urn:x}p"), SV("v")));
+    assert_rc(ERR_NOT_FOUND, store_prop_put(t, f->book + 1000, SV(""), SV("{urn:x}p"), SV("v")));
     store_txn_abort(&t);
 }
 

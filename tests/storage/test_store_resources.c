@@ -11,8 +11,7 @@
 static const char card_crlf[] = "BEGIN:VCARD\r\nVERSION:3.0\r\nUID:u1\r\nFN:Anna M\xc3\xbcller\r\n"
                                 "NOTE:line one\\nline two\r\n folded\r\nEND:VCARD\r\n";
 
-static struct store_resource get(struct store_txn *t, uint64_t coll, const char *name,
-        bool body)
+static struct store_resource get(struct store_txn *t, uint64_t coll, const char *name, bool body)
 {
     struct store_resource r;
     memset(&r, 0, sizeof(r));
@@ -25,8 +24,10 @@ static void test_resource_put_then_get_returns_exact_bytes_and_metadata(void **s
     struct fx *f = *state;
     uint64_t before = (uint64_t)time(NULL);
     struct store_txn *t = fx_begin(f, true);
-    struct store_put p = { .name = SV("u1.vcf"), .content_type = SV("text/vcard; charset=utf-8"),
-        .uid = SV("u1"), .body = STR_VIEW_LIT(card_crlf) };
+    struct store_put p = { .name = SV("u1.vcf"),
+                           .content_type = SV("text/vcard; charset=utf-8"),
+                           .uid = SV("u1"),
+                           .body = STR_VIEW_LIT(card_crlf) };
     struct store_resource out;
     bool changed = false;
     assert_ok(store_resource_put(t, f->book, &p, &out, &changed));
@@ -77,8 +78,9 @@ static void test_resource_binary_body_round_trips_byte_for_byte(void **state)
     struct store_txn *t = fx_begin(f, true);
     uint64_t files = 0;
     assert_ok(fx_add_coll(t, STORE_COLL_FILES, "alice", "files", &files));
-    struct store_put p = { .name = SV("photo.bin"), .content_type = SV("application/octet-stream"),
-        .body = str_view_make(bin, sizeof(bin)) };
+    struct store_put p = { .name = SV("photo.bin"),
+                           .content_type = SV("application/octet-stream"),
+                           .body = str_view_make(bin, sizeof(bin)) };
     assert_ok(store_resource_put(t, files, &p, NULL, NULL));
     fx_commit(&t);
 
@@ -118,8 +120,9 @@ static void test_resource_empty_body_is_stored_as_empty(void **state)
     struct store_txn *t = fx_begin(f, true);
     uint64_t files = 0;
     assert_ok(fx_add_coll(t, STORE_COLL_FILES, "alice", "files", &files));
-    struct store_put p = { .name = SV("empty.txt"), .content_type = SV("text/plain"),
-        .body = SV("") };
+    struct store_put p = { .name = SV("empty.txt"),
+                           .content_type = SV("text/plain"),
+                           .body = SV("") };
     assert_ok(store_resource_put(t, files, &p, NULL, NULL));
     fx_commit(&t);
     t = fx_begin(f, false);
@@ -174,8 +177,10 @@ static void test_resource_content_type_change_is_a_change(void **state)
     struct fx *f = *state;
     uint64_t r1 = fx_put_card(f, f->book, "a.vcf", "uid-a", "x");
     struct store_txn *t = fx_begin(f, true);
-    struct store_put p = { .name = SV("a.vcf"), .content_type = SV("text/x-vcard"),
-        .uid = SV("uid-a"), .body = fx_card(t, "uid-a", "x") };
+    struct store_put p = { .name = SV("a.vcf"),
+                           .content_type = SV("text/x-vcard"),
+                           .uid = SV("uid-a"),
+                           .body = fx_card(t, "uid-a", "x") };
     struct store_resource out;
     bool changed = false;
     assert_ok(store_resource_put(t, f->book, &p, &out, &changed));
@@ -209,7 +214,7 @@ static void test_resource_identical_put_changes_nothing(void **state)
     uint64_t last = 0;
     bool trunc = true;
     assert_ok(store_changes_since(t, f->book, before.sync_seq, 0, fx_collect_change, &l, &last,
-            &trunc));
+                                  &trunc));
     assert_int_equal(l.n, 0);
     assert_int_equal(last, before.sync_seq);
     fx_list_free(&l);
@@ -248,16 +253,18 @@ static void test_etag_is_quoted_and_distinct_per_revision(void **state)
     }
 }
 
-static void test_resource_put_with_wrong_if_match_is_precondition_and_changes_nothing(
-        void **state)
+static void test_resource_put_with_wrong_if_match_is_precondition_and_changes_nothing(void **state)
 {
     struct fx *f = *state;
     uint64_t rev = fx_put_card(f, f->book, "a.vcf", "uid-a", "one");
     struct store_collection before = fx_coll(f, f->book);
 
     struct store_txn *t = fx_begin(f, true);
-    struct store_put p = { .name = SV("a.vcf"), .content_type = SV("text/vcard"),
-        .uid = SV("uid-a"), .body = fx_card(t, "uid-a", "two"), .if_match = rev + 1 };
+    struct store_put p = { .name = SV("a.vcf"),
+                           .content_type = SV("text/vcard"),
+                           .uid = SV("uid-a"),
+                           .body = fx_card(t, "uid-a", "two"),
+                           .if_match = rev + 1 };
     assert_rc(ERR_PRECONDITION, store_resource_put(t, f->book, &p, NULL, NULL));
     assert_rc(ERR_PRECONDITION, store_txn_commit(&t));
 
@@ -274,8 +281,11 @@ static void test_resource_put_with_right_if_match_replaces(void **state)
     struct fx *f = *state;
     uint64_t rev = fx_put_card(f, f->book, "a.vcf", "uid-a", "one");
     struct store_txn *t = fx_begin(f, true);
-    struct store_put p = { .name = SV("a.vcf"), .content_type = SV("text/vcard"),
-        .uid = SV("uid-a"), .body = fx_card(t, "uid-a", "two"), .if_match = rev };
+    struct store_put p = { .name = SV("a.vcf"),
+                           .content_type = SV("text/vcard"),
+                           .uid = SV("uid-a"),
+                           .body = fx_card(t, "uid-a", "two"),
+                           .if_match = rev };
     struct store_resource out;
     assert_ok(store_resource_put(t, f->book, &p, &out, NULL));
     fx_commit(&t);
@@ -287,8 +297,11 @@ static void test_resource_put_with_if_match_on_missing_is_precondition(void **st
 {
     struct fx *f = *state;
     struct store_txn *t = fx_begin(f, true);
-    struct store_put p = { .name = SV("new.vcf"), .content_type = SV("text/vcard"),
-        .uid = SV("n"), .body = SV("BEGIN:VCARD\r\nEND:VCARD\r\n"), .if_match = 1 };
+    struct store_put p = { .name = SV("new.vcf"),
+                           .content_type = SV("text/vcard"),
+                           .uid = SV("n"),
+                           .body = SV("BEGIN:VCARD\r\nEND:VCARD\r\n"),
+                           .if_match = 1 };
     assert_rc(ERR_PRECONDITION, store_resource_put(t, f->book, &p, NULL, NULL));
     store_txn_abort(&t);
 }
@@ -298,8 +311,11 @@ static void test_resource_put_with_if_none_match_on_existing_is_precondition(voi
     struct fx *f = *state;
     uint64_t rev = fx_put_card(f, f->book, "a.vcf", "uid-a", "one");
     struct store_txn *t = fx_begin(f, true);
-    struct store_put p = { .name = SV("a.vcf"), .content_type = SV("text/vcard"),
-        .uid = SV("uid-a"), .body = fx_card(t, "uid-a", "two"), .if_none_match = true };
+    struct store_put p = { .name = SV("a.vcf"),
+                           .content_type = SV("text/vcard"),
+                           .uid = SV("uid-a"),
+                           .body = fx_card(t, "uid-a", "two"),
+                           .if_none_match = true };
     assert_rc(ERR_PRECONDITION, store_resource_put(t, f->book, &p, NULL, NULL));
     store_txn_abort(&t);
 
@@ -322,7 +338,7 @@ static void test_resource_same_uid_in_same_collection_is_conflict(void **state)
     fx_put_card(f, f->book, "a.vcf", "shared-uid", "one");
     struct store_txn *t = fx_begin(f, true);
     assert_rc(ERR_CONFLICT, fx_put(t, f->book, "b.vcf", "shared-uid",
-            fx_card(t, "shared-uid", "two"), NULL, NULL));
+                                   fx_card(t, "shared-uid", "two"), NULL, NULL));
     store_txn_abort(&t);
 
     t = fx_begin(f, false);
@@ -340,8 +356,7 @@ static void test_resource_same_uid_in_other_collection_is_fine(void **state)
     struct store_txn *t = fx_begin(f, true);
     uint64_t other = 0;
     assert_ok(fx_add_coll(t, STORE_COLL_ADDRESSBOOK, "alice", "other", &other));
-    assert_ok(fx_put(t, other, "b.vcf", "shared-uid", fx_card(t, "shared-uid", "two"), NULL,
-            NULL));
+    assert_ok(fx_put(t, other, "b.vcf", "shared-uid", fx_card(t, "shared-uid", "two"), NULL, NULL));
     fx_commit(&t);
 
     t = fx_begin(f, false);
@@ -545,8 +560,8 @@ static void assert_counters(struct fx *f, uint64_t count, uint64_t bytes)
     struct store_collection c = fx_coll(f, f->book);
     if (c.count != count || c.bytes != bytes) {
         print_error("count=%llu bytes=%llu, expected count=%llu bytes=%llu\n",
-                (unsigned long long)c.count, (unsigned long long)c.bytes,
-                (unsigned long long)count, (unsigned long long)bytes);
+                    (unsigned long long)c.count, (unsigned long long)c.bytes,
+                    (unsigned long long)count, (unsigned long long)bytes);
         fail();
     }
 }
@@ -594,8 +609,10 @@ static void test_resource_name_with_nul_byte_is_refused(void **state)
 {
     struct fx *f = *state;
     struct store_txn *t = fx_begin(f, true);
-    struct store_put p = { .name = str_view_make("a\0b.vcf", 7), .content_type = SV("text/vcard"),
-        .uid = SV("u"), .body = SV("x") };
+    struct store_put p = { .name = str_view_make("a\0b.vcf", 7),
+                           .content_type = SV("text/vcard"),
+                           .uid = SV("u"),
+                           .body = SV("x") };
     assert_int_not_equal(store_resource_put(t, f->book, &p, NULL, NULL), 0);
     store_txn_abort(&t);
     assert_int_equal(fx_coll(f, f->book).count, 0);
@@ -617,14 +634,14 @@ static void test_file_collection_accepts_relative_paths_only(void **state)
     struct fx *f = *state;
     uint64_t files = files_coll(f);
     static const char *const good[] = { "dir/", "dir/a.txt", "dir/sub/", "dir/sub/b.txt",
-        "x.y/..z" };
+                                        "x.y/..z" };
     for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
         struct store_txn *t = fx_begin(f, true);
         assert_ok(fx_put(t, files, good[i], "", SV("x"), NULL, NULL));
         fx_commit(&t);
     }
-    static const char *const bad[] = { "/abs", "a//b", "./a", "a/./b", "../a", "a/../b", "a/..",
-        "//", "/" };
+    static const char *const bad[] = { "/abs",   "a//b", "./a", "a/./b", "../a",
+                                       "a/../b", "a/..", "//",  "/" };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         struct store_txn *t = fx_begin(f, true);
         int rc = fx_put(t, files, bad[i], "", SV("x"), NULL, NULL);
@@ -638,11 +655,11 @@ static void test_file_collection_accepts_relative_paths_only(void **state)
 }
 
 static void collect_after(struct fx *f, uint64_t coll, const char *prefix, const char *after,
-        size_t limit, struct fx_list *l)
+                          size_t limit, struct fx_list *l)
 {
     struct store_txn *t = fx_begin(f, false);
     assert_ok(store_resource_list_after(t, coll, SV(prefix), SV(after), limit, false,
-            fx_collect_resource, l));
+                                        fx_collect_resource, l));
     store_txn_abort(&t);
 }
 
@@ -701,8 +718,8 @@ static void test_list_after_with_prefix_lists_folder_members(void **state)
 {
     struct fx *f = *state;
     uint64_t files = files_coll(f);
-    static const char *const names[] = { "a/", "a/b/", "a/b/c.txt", "a/b/d.txt", "a/bz.txt",
-        "a/e.txt", "ab.txt", "b.txt" };
+    static const char *const names[] = { "a/",       "a/b/",    "a/b/c.txt", "a/b/d.txt",
+                                         "a/bz.txt", "a/e.txt", "ab.txt",    "b.txt" };
     struct store_txn *t = fx_begin(f, true);
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
         assert_ok(fx_put(t, files, names[i], "", SV("x"), NULL, NULL));

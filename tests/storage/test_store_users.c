@@ -12,8 +12,10 @@ static void test_user_create_then_get_returns_every_field(void **state)
     struct fx *f = *state;
     uint64_t before = (uint64_t)time(NULL);
     struct store_txn *t = fx_begin(f, true);
-    struct store_user u = { .name = SV("bob"), .email = SV("Bob.Smith@Example.com"),
-        .display_name = SV("Bob Smith"), .password_hash = SV("$y$j9T$salt$hash") };
+    struct store_user u = { .name = SV("bob"),
+                            .email = SV("Bob.Smith@Example.com"),
+                            .display_name = SV("Bob Smith"),
+                            .password_hash = SV("$y$j9T$salt$hash") };
     assert_ok(store_user_put(t, &u, true));
     fx_commit(&t);
 
@@ -121,8 +123,11 @@ static void test_user_replace_changes_fields_and_email_index(void **state)
     store_txn_abort(&t);
 
     t = fx_begin(f, true);
-    struct store_user u = { .name = SV("alice"), .email = SV("alice@new.example"),
-        .display_name = SV("Alice N."), .password_hash = SV("$2b$12$abc"), .created = created };
+    struct store_user u = { .name = SV("alice"),
+                            .email = SV("alice@new.example"),
+                            .display_name = SV("Alice N."),
+                            .password_hash = SV("$2b$12$abc"),
+                            .created = created };
     assert_ok(store_user_put(t, &u, false));
     fx_commit(&t);
 
@@ -175,8 +180,16 @@ static void test_user_replace_of_missing_user_is_not_found(void **state)
 static void test_user_with_bad_name_is_refused(void **state)
 {
     struct fx *f = *state;
-    static const char *const bad[] = { "", "Bob", "bob smith", "bob/x", "b\xc3\xb6" "b",
-        "bob:1", "0123456789012345678901234567890123456789012345678901234567890123x" };
+    static const char *const bad[] = {
+        "",
+        "Bob",
+        "bob smith",
+        "bob/x",
+        "b\xc3\xb6"
+        "b",
+        "bob:1",
+        "0123456789012345678901234567890123456789012345678901234567890123x"
+    };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         struct store_txn *t = fx_begin(f, true);
         int rc = fx_add_user(t, bad[i], "");
@@ -188,8 +201,8 @@ static void test_user_with_bad_name_is_refused(void **state)
     }
     struct store_txn *t = fx_begin(f, true);
     assert_ok(fx_add_user(t, "a.b-c_9", ""));
-    assert_ok(fx_add_user(t, "0123456789012345678901234567890123456789012345678901234567890123",
-            ""));
+    assert_ok(
+            fx_add_user(t, "0123456789012345678901234567890123456789012345678901234567890123", ""));
     fx_commit(&t);
 }
 
@@ -216,7 +229,7 @@ static void test_user_delete_removes_user_and_their_collections(void **state)
     assert_rc(ERR_NOT_FOUND, store_collection_get_by_id(t, f->book, &c));
     assert_rc(ERR_NOT_FOUND, store_collection_get_by_id(t, cal, &c));
     assert_rc(ERR_NOT_FOUND,
-            store_collection_get(t, STORE_COLL_ADDRESSBOOK, SV("alice"), SV("book"), &c));
+              store_collection_get(t, STORE_COLL_ADDRESSBOOK, SV("alice"), SV("book"), &c));
     struct store_resource r;
     assert_int_not_equal(store_resource_get(t, f->book, SV("a.vcf"), false, &r), 0);
     struct fx_list l = { 0 };
