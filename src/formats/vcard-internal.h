@@ -33,7 +33,7 @@ void vcard_scratch_append(struct vcard_scratch *sc, const char *p, size_t len);
  * Views point into line (or into a for caret-decoded parameter values); prop->raw = line.
  * ERR_INVAL with a static reason in *why_out. */
 int vcard_line_parse(struct arena *a, struct vcard_scratch *sc, struct str_view line,
-        struct vcard_prop *prop, const char **why_out);
+                     struct vcard_prop *prop, const char **why_out);
 
 /* Whether prop has parameter ENCODING (or a 2.1 bare token) equal to value. */
 bool vcard_prop_encoding_is(const struct vcard_prop *prop, const char *value);
@@ -42,7 +42,7 @@ bool vcard_prop_encoding_is(const struct vcard_prop *prop, const char *value);
  * (=0D=0A) become the "\n" escape so the result is an ordinary escaped vCard value.
  * ERR_INVAL (with *why_out) for a NUL byte. */
 int vcard_qp_decode(struct arena *a, struct str_view in, struct str_view *out,
-        const char **why_out);
+                    const char **why_out);
 
 /* Bytes of a valid UTF-8 sequence (no overlongs, surrogates or values past U+10FFFF). */
 bool vcard_utf8_valid(const char *p, size_t len);
@@ -81,13 +81,13 @@ struct vcard_conv {
 };
 
 void vcard_conv_init(struct vcard_conv *c, struct arena *a, const struct vcard *in,
-        enum vcard_version to);
+                     enum vcard_version to);
 /* Append a copy of p (transfer parameters removed, raw cleared if any were). The pointer is
  * valid until the next append. */
 struct vcard_prop *vcard_conv_copy(struct vcard_conv *c, const struct vcard_prop *p);
 /* Append group.name:value without parameters, raw composed. */
 struct vcard_prop *vcard_conv_add(struct vcard_conv *c, struct str_view group, const char *name,
-        struct str_view value);
+                                  struct str_view value);
 /* Compose raw if it was cleared. */
 void vcard_conv_done(struct vcard_conv *c, struct vcard_prop *p);
 struct str_view vcard_conv_mint_group(struct vcard_conv *c);
@@ -95,7 +95,7 @@ struct str_view vcard_conv_mint_group(struct vcard_conv *c);
 bool vcard_prop_is(const struct vcard_prop *p, const char *name);
 void vcard_params_remove(struct arena *a, struct vcard_prop *p, const char *name);
 void vcard_params_add(struct arena *a, struct vcard_prop *p, const char *name,
-        struct str_view value);
+                      struct str_view value);
 /* Every TYPE value, over all TYPE parameters, in order. */
 struct str_view *vcard_types_collect(struct arena *a, const struct vcard_prop *p, size_t *n_out);
 /* Replace all TYPE parameters by one holding vals (none when n is 0). */

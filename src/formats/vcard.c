@@ -62,7 +62,7 @@ static int vcard_fail(struct vcard_scan *s, int rc, unsigned line, const char *f
 }
 
 static void vcard_scan_init(struct vcard_scan *s, struct arena *a, struct str_view text,
-        const struct vcard_limits *limits, struct vcard_error *err)
+                            const struct vcard_limits *limits, struct vcard_error *err)
 {
     memset(s, 0, sizeof(*s));
     s->a = a;
@@ -157,7 +157,7 @@ static int vcard_read_line(struct vcard_scan *s, const char *card_start, struct 
     int rc = vcard_check_piece(s, p, e, s->line);
     const char *first_next = next, *q = next;
     while (rc == 0 && q < s->end && (*q == ' ' || *q == '\t') && total <= limit &&
-            (size_t)(q - card_start) <= s->lim.max_card) {
+           (size_t)(q - card_start) <= s->lim.max_card) {
         const char *e2 = vcard_phys_end(q + 1, s->end, &next);
         rc = vcard_check_piece(s, q + 1, e2, s->line + lines);
         total += (size_t)(e2 - q - 1);
@@ -169,11 +169,11 @@ static int vcard_read_line(struct vcard_scan *s, const char *card_start, struct 
     }
     if (total > limit) {
         return vcard_fail(s, ERR_TOO_LARGE, s->line, "line of %zu+ bytes is over the limit of %zu",
-                total, s->lim.max_line);
+                          total, s->lim.max_line);
     }
     if ((size_t)(q - card_start) > s->lim.max_card) {
         return vcard_fail(s, ERR_TOO_LARGE, s->line, "card is over the size limit of %zu bytes",
-                s->lim.max_card);
+                          s->lim.max_card);
     }
     out->line = s->line;
     if (lines == 1) {
@@ -223,7 +223,8 @@ static int vcard_join_qp(struct vcard_scan *s, const char *card_start, struct vc
             vcard_scratch_append(&s->sc, ll.text.ptr, ll.text.len - more);
             if (s->sc.buf_len > s->lim.max_line && !vcard_name_is_binary(prop->name)) {
                 return vcard_fail(s, ERR_TOO_LARGE, prop->line,
-                        "QUOTED-PRINTABLE value is over the line limit of %zu", s->lim.max_line);
+                                  "QUOTED-PRINTABLE value is over the line limit of %zu",
+                                  s->lim.max_line);
             }
         }
         v = str_view_make(s->sc.buf, s->sc.buf_len);
@@ -245,7 +246,7 @@ static bool vcard_is_base64_line(const char *p, const char *e)
     for (; p < e; p++) {
         char c = *p;
         if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-                    c == '+' || c == '/' || c == '=' || c == ' ' || c == '\t')) {
+              c == '+' || c == '/' || c == '=' || c == ' ' || c == '\t')) {
             return false;
         }
     }
@@ -264,8 +265,8 @@ static int vcard_join_base64(struct vcard_scan *s, const char *card_start, struc
     vcard_scratch_append(&s->sc, prop->value.ptr, prop->value.len);
     while (s->p < s->end && vcard_is_base64_line(s->p, e)) {
         if ((size_t)(next - card_start) > s->lim.max_card) {
-            return vcard_fail(s, ERR_TOO_LARGE, s->line,
-                    "card is over the size limit of %zu bytes", s->lim.max_card);
+            return vcard_fail(s, ERR_TOO_LARGE, s->line, "card is over the size limit of %zu bytes",
+                              s->lim.max_card);
         }
         for (const char *c = s->p; c < e; c++) {
             if (*c != ' ' && *c != '\t') {
@@ -283,13 +284,13 @@ static int vcard_join_base64(struct vcard_scan *s, const char *card_start, struc
 static bool vcard_charset_is_utf8(struct str_view cs)
 {
     return str_view_eq_cstr_nocase(cs, "UTF-8") || str_view_eq_cstr_nocase(cs, "UTF8") ||
-            str_view_eq_cstr_nocase(cs, "US-ASCII") || str_view_eq_cstr_nocase(cs, "ASCII");
+           str_view_eq_cstr_nocase(cs, "US-ASCII") || str_view_eq_cstr_nocase(cs, "ASCII");
 }
 
 /* Convert in from charset to UTF-8 (iconv, handle cached per parse). Line breaks the
  * conversion yields become the \n escape; NUL is refused. */
 static int vcard_to_utf8(struct vcard_scan *s, struct str_view cs, struct str_view in,
-        struct str_view *out)
+                         struct str_view *out)
 {
     if (cs.len == 0 || cs.len >= sizeof(s->cd_charset)) {
         return ERR_INVAL;
@@ -297,7 +298,7 @@ static int vcard_to_utf8(struct vcard_scan *s, struct str_view cs, struct str_vi
     for (size_t i = 0; i < cs.len; i++) {
         char c = cs.ptr[i];
         if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-                    c == '-' || c == '_' || c == '.' || c == ':')) {
+              c == '-' || c == '_' || c == '.' || c == ':')) {
             return ERR_INVAL;
         }
     }
@@ -319,7 +320,7 @@ static int vcard_to_utf8(struct vcard_scan *s, struct str_view cs, struct str_vi
     char *src = (char *)in.ptr, *dst = buf;
     size_t left = in.len, room = cap;
     if (iconv(s->cd, &src, &left, &dst, &room) == (size_t)-1 ||
-            iconv(s->cd, NULL, NULL, &dst, &room) == (size_t)-1) {
+        iconv(s->cd, NULL, NULL, &dst, &room) == (size_t)-1) {
         return ERR_INVAL;
     }
     size_t n = (size_t)(dst - buf), extra = 0;
@@ -356,7 +357,8 @@ static int vcard_decode_charset(struct vcard_scan *s, struct vcard_prop *prop)
     struct str_view v;
     if (vcard_to_utf8(s, cs->values[0], prop->value, &v) != 0) {
         return vcard_fail(s, ERR_INVAL, prop->line, "value is not valid in CHARSET=%.*s",
-                (int)(cs->values[0].len > 40 ? 40 : cs->values[0].len), cs->values[0].ptr);
+                          (int)(cs->values[0].len > 40 ? 40 : cs->values[0].len),
+                          cs->values[0].ptr);
     }
     vcard_prop_set_value(s, prop, v);
     return 0;
@@ -381,12 +383,12 @@ static int vcard_version_parse(struct vcard_scan *s, const struct vcard_prop *pr
         v.len--;
     }
     int found = str_view_eq(v, STR_VIEW_LIT("2.1"))   ? VCARD_V21
-            : str_view_eq(v, STR_VIEW_LIT("3.0")) ? VCARD_V30
-            : str_view_eq(v, STR_VIEW_LIT("4.0")) ? VCARD_V40
-                                                  : 0;
+                : str_view_eq(v, STR_VIEW_LIT("3.0")) ? VCARD_V30
+                : str_view_eq(v, STR_VIEW_LIT("4.0")) ? VCARD_V40
+                                                      : 0;
     if (found == 0) {
         return vcard_fail(s, ERR_INVAL, prop->line, "unsupported VERSION %.*s",
-                (int)(v.len > 20 ? 20 : v.len), v.ptr);
+                          (int)(v.len > 20 ? 20 : v.len), v.ptr);
     }
     if (*version != 0 && *version != found) {
         return vcard_fail(s, ERR_INVAL, prop->line, "second VERSION in one card");
@@ -397,13 +399,13 @@ static int vcard_version_parse(struct vcard_scan *s, const struct vcard_prop *pr
 
 /* Decode one parsed line (QP, BASE64 blocks, CHARSET) per its parameters. */
 static int vcard_prop_decode(struct vcard_scan *s, const char *card_start, int version,
-        struct vcard_prop *prop)
+                             struct vcard_prop *prop)
 {
     int rc = 0;
     if (vcard_prop_encoding_is(prop, "QUOTED-PRINTABLE")) {
         rc = vcard_join_qp(s, card_start, prop);
     } else if (version != VCARD_V30 && version != VCARD_V40 &&
-            (vcard_prop_encoding_is(prop, "BASE64") || vcard_prop_encoding_is(prop, "B"))) {
+               (vcard_prop_encoding_is(prop, "BASE64") || vcard_prop_encoding_is(prop, "B"))) {
         rc = vcard_join_base64(s, card_start, prop);
     }
     if (rc == 0) {
@@ -421,11 +423,11 @@ static int vcard_check_utf8(struct vcard_scan *s, int version, struct vcard_prop
     }
     if (version != VCARD_V21) {
         return vcard_fail(s, ERR_INVAL, prop->line, "invalid UTF-8 in a %s card",
-                version == VCARD_V30 ? "3.0" : "4.0");
+                          version == VCARD_V30 ? "3.0" : "4.0");
     }
     struct str_view conv;
     if (vcard_to_utf8(s, STR_VIEW_LIT("WINDOWS-1252"), prop->raw, &conv) != 0 &&
-            vcard_to_utf8(s, STR_VIEW_LIT("ISO-8859-1"), prop->raw, &conv) != 0) {
+        vcard_to_utf8(s, STR_VIEW_LIT("ISO-8859-1"), prop->raw, &conv) != 0) {
         return vcard_fail(s, ERR_INVAL, prop->line, "undecodable 8-bit text");
     }
     const char *why = NULL;
@@ -436,7 +438,7 @@ static int vcard_check_utf8(struct vcard_scan *s, int version, struct vcard_prop
 }
 
 static int vcard_card_finish(struct vcard_scan *s, const char *card_start, unsigned first,
-        int version, struct vcard **card_out)
+                             int version, struct vcard **card_out)
 {
     if (version == 0) {
         return vcard_fail(s, ERR_INVAL, first, "card without VERSION");
@@ -493,7 +495,8 @@ static int vcard_card_parse(struct vcard_scan *s, struct vcard **card_out)
             s->p = line_start;
             s->line = ll.line;
             return vcard_fail(s, ERR_INVAL, ll.line,
-                    "BEGIN:VCARD before the END:VCARD of the card begun on line %u", first);
+                              "BEGIN:VCARD before the END:VCARD of the card begun on line %u",
+                              first);
         }
         struct vcard_prop prop = { .line = ll.line };
         const char *why = NULL;
@@ -504,8 +507,8 @@ static int vcard_card_parse(struct vcard_scan *s, struct vcard **card_out)
             rc = vcard_version_parse(s, &prop, &version);
         } else if ((rc = vcard_prop_decode(s, card_start, version, &prop)) == 0) {
             if (s->n_props >= s->lim.max_props) {
-                return vcard_fail(s, ERR_TOO_LARGE, ll.line,
-                        "more than %zu properties in one card", s->lim.max_props);
+                return vcard_fail(s, ERR_TOO_LARGE, ll.line, "more than %zu properties in one card",
+                                  s->lim.max_props);
             }
             *vcard_scan_push(s) = prop;
         }
@@ -540,7 +543,7 @@ static void vcard_skip_blank(struct vcard_scan *s)
 }
 
 int vcard_parse(struct arena *a, struct str_view text, const struct vcard_limits *limits,
-        struct vcard **card_out, struct vcard_error *err_out)
+                struct vcard **card_out, struct vcard_error *err_out)
 {
     struct vcard_error scratch_err;
     struct vcard_scan s;
@@ -561,7 +564,7 @@ int vcard_parse(struct arena *a, struct str_view text, const struct vcard_limits
 }
 
 int vcard_parse_stream(struct arena *a, struct str_view text, const struct vcard_limits *limits,
-        vcard_card_fn *fn, void *ctx)
+                       vcard_card_fn *fn, void *ctx)
 {
     struct vcard_error err;
     struct vcard_scan s;

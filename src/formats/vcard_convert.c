@@ -60,7 +60,7 @@ static size_t vcard_item_number(struct str_view g)
 }
 
 void vcard_conv_init(struct vcard_conv *c, struct arena *a, const struct vcard *in,
-        enum vcard_version to)
+                     enum vcard_version to)
 {
     c->a = a;
     c->in = in;
@@ -84,7 +84,7 @@ struct str_view vcard_conv_mint_group(struct vcard_conv *c)
 }
 
 static void vcard_params_filter(struct arena *a, struct vcard_prop *p, const char *name,
-        bool transfer)
+                                bool transfer)
 {
     size_t keep = 0;
     for (size_t i = 0; i < p->n_params; i++) {
@@ -113,7 +113,7 @@ void vcard_params_remove(struct arena *a, struct vcard_prop *p, const char *name
 }
 
 void vcard_params_add(struct arena *a, struct vcard_prop *p, const char *name,
-        struct str_view value)
+                      struct str_view value)
 {
     struct vcard_param *np = arena_new_array(a, struct vcard_param, p->n_params + 1);
     if (p->n_params) {
@@ -190,7 +190,7 @@ void vcard_conv_done(struct vcard_conv *c, struct vcard_prop *p)
 }
 
 struct vcard_prop *vcard_conv_add(struct vcard_conv *c, struct str_view group, const char *name,
-        struct str_view value)
+                                  struct str_view value)
 {
     struct vcard_prop *out = vcard_props_push(c->a, c->out);
     out->group = group;
@@ -203,7 +203,7 @@ struct vcard_prop *vcard_conv_add(struct vcard_conv *c, struct str_view group, c
 bool vcard_is_typed(const struct vcard_prop *p)
 {
     return vcard_prop_is(p, "TEL") || vcard_prop_is(p, "EMAIL") || vcard_prop_is(p, "ADR") ||
-            vcard_prop_is(p, "URL") || vcard_prop_is(p, "IMPP") || vcard_prop_is(p, "LABEL");
+           vcard_prop_is(p, "URL") || vcard_prop_is(p, "IMPP") || vcard_prop_is(p, "LABEL");
 }
 
 static bool vcard_views_have(const struct str_view *v, size_t n, const char *s)
@@ -228,8 +228,10 @@ void vcard_conv_types(struct vcard_conv *c, struct vcard_prop *out)
     if (c->to == VCARD_V40) {
         for (size_t i = 0; i < n; i++) {
             struct str_view t = types[i];
-            if (str_view_eq_cstr_nocase(t, "pref") || (email && str_view_eq_cstr_nocase(t, "internet")) ||
-                    (tel && str_view_eq_cstr_nocase(t, "voice") && vcard_views_have(types, n, "cell"))) {
+            if (str_view_eq_cstr_nocase(t, "pref") ||
+                (email && str_view_eq_cstr_nocase(t, "internet")) ||
+                (tel && str_view_eq_cstr_nocase(t, "voice") &&
+                 vcard_views_have(types, n, "cell"))) {
                 continue;
             }
             nt[k++] = vcard_str_case(c->a, t, false);
@@ -251,7 +253,8 @@ void vcard_conv_types(struct vcard_conv *c, struct vcard_prop *out)
             continue;
         }
         nt[k++] = vcard_str_case(c->a, types[i], true);
-        if (tel && str_view_eq_cstr_nocase(types[i], "cell") && !vcard_views_have(types, n, "voice")) {
+        if (tel && str_view_eq_cstr_nocase(types[i], "cell") &&
+            !vcard_views_have(types, n, "voice")) {
             nt[k++] = STR_VIEW_LIT("VOICE");
         }
     }
@@ -281,11 +284,12 @@ static struct str_view vcard_media_type(struct arena *a, struct str_view name, s
             return STR_VIEW_LIT("application/pkix-cert");
         }
     }
-    const char *top = str_view_eq_cstr_nocase(name, "SOUND")  ? "audio/"
-            : str_view_eq_cstr_nocase(name, "KEY")           ? "application/"
+    const char *top =
+            str_view_eq_cstr_nocase(name, "SOUND") ? "audio/"
+            : str_view_eq_cstr_nocase(name, "KEY") ? "application/"
             : str_view_eq_cstr_nocase(name, "PHOTO") || str_view_eq_cstr_nocase(name, "LOGO")
-            ? "image/"
-            : "application/";
+                    ? "image/"
+                    : "application/";
     return vcard_str_cat(a, str_view_of(top), vcard_str_case(a, t, false));
 }
 
@@ -313,8 +317,8 @@ static void vcard_media_to_40(struct vcard_conv *c, struct vcard_prop *out)
     struct str_view t = tp && tp->n_values ? tp->values[0] : STR_VIEW_NULL;
     bool b64 = vcard_prop_encoding_is(out, "b") || vcard_prop_encoding_is(out, "BASE64");
     if (b64) {
-        struct str_view head = vcard_str_cat(c->a, STR_VIEW_LIT("data:"),
-                vcard_media_type(c->a, out->name, t));
+        struct str_view head =
+                vcard_str_cat(c->a, STR_VIEW_LIT("data:"), vcard_media_type(c->a, out->name, t));
         head = vcard_str_cat(c->a, head, STR_VIEW_LIT(";base64,"));
         out->value = vcard_str_cat(c->a, head, out->value);
         vcard_params_remove(c->a, out, "ENCODING");
@@ -343,7 +347,7 @@ static void vcard_media_to_30(struct vcard_conv *c, struct vcard_prop *out)
         const char *semi = head.len ? memchr(head.ptr, ';', head.len) : NULL;
         struct str_view mt = semi ? str_view_make(head.ptr, (size_t)(semi - head.ptr)) : head;
         bool b64 = head.len >= 7 &&
-                str_view_eq_cstr_nocase(str_view_make(head.ptr + head.len - 7, 7), ";base64");
+                   str_view_eq_cstr_nocase(str_view_make(head.ptr + head.len - 7, 7), ";base64");
         if (b64) {
             struct str_view tok = vcard_media_token(c->a, mt);
             out->value = str_view_make(comma + 1, (size_t)(v.ptr + v.len - comma - 1));
@@ -359,7 +363,8 @@ static void vcard_media_to_30(struct vcard_conv *c, struct vcard_prop *out)
     }
     if (vcard_param_find(out, "VALUE") == NULL && memchr(v.ptr ? v.ptr : "", ':', v.len)) {
         const struct vcard_param *mp = vcard_param_find(out, "MEDIATYPE");
-        struct str_view tok = mp && mp->n_values ? vcard_media_token(c->a, mp->values[0]) : STR_VIEW_NULL;
+        struct str_view tok =
+                mp && mp->n_values ? vcard_media_token(c->a, mp->values[0]) : STR_VIEW_NULL;
         vcard_params_remove(c->a, out, "MEDIATYPE");
         vcard_params_add(c->a, out, "VALUE", STR_VIEW_LIT("uri"));
         if (tok.len) {
@@ -382,8 +387,8 @@ void vcard_conv_media(struct vcard_conv *c, const struct vcard_prop *in)
 /* 2.1 has no comma escape (vCard 2.1 2.1.4): a literal comma in a text value becomes \, */
 static void vcard_escape_21_commas(struct arena *a, struct vcard_prop *out)
 {
-    static const char *const text_props[] = { "FN", "N", "NOTE", "TITLE", "ROLE", "ORG", "ADR",
-        "LABEL" };
+    static const char *const text_props[] = { "FN",   "N",   "NOTE", "TITLE",
+                                              "ROLE", "ORG", "ADR",  "LABEL" };
     bool text = false;
     for (size_t i = 0; i < sizeof(text_props) / sizeof(text_props[0]); i++) {
         text |= vcard_prop_is(out, text_props[i]);

@@ -92,8 +92,8 @@ static bool vcard_digits(struct str_view v, size_t off, size_t n)
 
 static bool vcard_looks_like_uri(struct str_view v)
 {
-    static const char *const schemes[] = { "urn:", "http:", "https:", "mailto:", "tel:", "xmpp:",
-        "sip:", "ldap:", "ldaps:", "data:" };
+    static const char *const schemes[] = { "urn:",  "http:", "https:", "mailto:", "tel:",
+                                           "xmpp:", "sip:",  "ldap:",  "ldaps:",  "data:" };
     for (size_t i = 0; i < sizeof(schemes) / sizeof(schemes[0]); i++) {
         if (str_view_starts_with_nocase(v, schemes[i])) {
             return true;
@@ -111,7 +111,7 @@ static size_t vcard_group_label(const struct vcard *card, size_t i)
     }
     for (size_t j = 0; j < card->n_props; j++) {
         if (j != i && vcard_prop_is(&card->props[j], "X-ABLabel") &&
-                str_view_eq_nocase(card->props[j].group, g)) {
+            str_view_eq_nocase(card->props[j].group, g)) {
             return j;
         }
     }
@@ -149,8 +149,9 @@ static void vcard_date_to_40(struct vcard_conv *c, struct vcard_prop *out)
     const struct vcard_param *omit = vcard_param_find(out, "X-APPLE-OMIT-YEAR");
     char *buf = arena_alloc(c->a, 9);
     if (v.len == 10 && vcard_digits(v, 0, 4) && v.ptr[4] == '-' && vcard_digits(v, 5, 2) &&
-            v.ptr[7] == '-' && vcard_digits(v, 8, 2)) {
-        bool no_year = omit && omit->n_values && str_view_eq(omit->values[0], str_view_make(v.ptr, 4));
+        v.ptr[7] == '-' && vcard_digits(v, 8, 2)) {
+        bool no_year =
+                omit && omit->n_values && str_view_eq(omit->values[0], str_view_make(v.ptr, 4));
         if (no_year) {
             memcpy(buf, "--", 2);
         } else {
@@ -160,7 +161,7 @@ static void vcard_date_to_40(struct vcard_conv *c, struct vcard_prop *out)
         memcpy(buf + (no_year ? 4 : 6), v.ptr + 8, 2);
         out->value = str_view_make(buf, no_year ? 6 : 8);
     } else if (v.len == 7 && v.ptr[0] == '-' && v.ptr[1] == '-' && vcard_digits(v, 2, 2) &&
-            v.ptr[4] == '-' && vcard_digits(v, 5, 2)) {
+               v.ptr[4] == '-' && vcard_digits(v, 5, 2)) {
         memcpy(buf, "--", 2);
         memcpy(buf + 2, v.ptr + 2, 2);
         memcpy(buf + 4, v.ptr + 5, 2);
@@ -198,24 +199,29 @@ static void vcard_date_to_30(struct vcard_conv *c, struct vcard_prop *out)
 }
 
 /* Which ADR each 3.0 LABEL property belongs to: same group, else the same TYPE set, else
- * the first ADR still without a label. */
+ * the first ADR still without a label. TYPE lists are collected once per property, so a
+ * card of many ADR and LABEL lines costs comparisons, not allocations. */
 static void vcard_match_labels(struct vcard_conv *c, size_t *adr_label)
 {
     const struct vcard *in = c->in;
+    struct str_view **types = arena_new_array(c->a, struct str_view *, in->n_props + 1);
+    size_t *n_types = arena_new_array(c->a, size_t, in->n_props + 1);
     for (size_t i = 0; i < in->n_props; i++) {
         adr_label[i] = VCARD_NONE;
+        if (vcard_prop_is(&in->props[i], "ADR") || vcard_prop_is(&in->props[i], "LABEL")) {
+            types[i] = vcard_types_collect(c->a, &in->props[i], &n_types[i]);
+        }
     }
     for (size_t i = 0; i < in->n_props; i++) {
         const struct vcard_prop *lp = &in->props[i];
         if (!vcard_prop_is(lp, "LABEL")) {
             continue;
         }
-        size_t nl = 0, best = VCARD_NONE;
-        struct str_view *lt = vcard_types_collect(c->a, lp, &nl);
+        size_t best = VCARD_NONE;
         for (size_t j = 0; j < in->n_props; j++) {
             const struct vcard_prop *ap = &in->props[j];
             if (!vcard_prop_is(ap, "ADR") || adr_label[j] != VCARD_NONE ||
-                    vcard_param_find(ap, "LABEL") != NULL) {
+                vcard_param_find(ap, "LABEL") != NULL) {
                 continue;
             }
             if (lp->group.len || ap->group.len) {
@@ -225,14 +231,13 @@ static void vcard_match_labels(struct vcard_conv *c, size_t *adr_label)
                 }
                 continue;
             }
-            size_t na = 0, same = 0;
-            struct str_view *at = vcard_types_collect(c->a, ap, &na);
-            for (size_t x = 0; x < nl; x++) {
-                for (size_t y = 0; y < na; y++) {
-                    same += str_view_eq_nocase(lt[x], at[y]);
+            size_t same = 0;
+            for (size_t x = 0; x < n_types[i]; x++) {
+                for (size_t y = 0; y < n_types[j]; y++) {
+                    same += str_view_eq_nocase(types[i][x], types[j][y]);
                 }
             }
-            if (same == nl && same == na) {
+            if (same == n_types[i] && same == n_types[j]) {
                 best = j;
                 break;
             }
@@ -270,7 +275,8 @@ static void vcard_related_to_40(struct vcard_conv *c, size_t i)
             token = vcard_relations[r].token;
         }
     }
-    bool x_token = str_view_starts_with_nocase(label, "x-") && memchr(label.ptr, ' ', label.len) == NULL;
+    bool x_token =
+            str_view_starts_with_nocase(label, "x-") && memchr(label.ptr, ' ', label.len) == NULL;
     if (li != VCARD_NONE && token == NULL && !x_token) {
         vcard_conv_copy(c, in);
         vcard_conv_done(c, &c->out->props[c->out->n_props - 1]);
@@ -299,8 +305,38 @@ static void vcard_related_to_40(struct vcard_conv *c, size_t i)
     vcard_conv_done(c, out);
 }
 
+/* TEL, EMAIL, ADR, URL, IMPP, LABEL: types, PREF, and the 3.0 LABEL matched to an ADR. */
+static void vcard_typed_to_40(struct vcard_conv *c, size_t i, size_t label_i)
+{
+    const struct vcard_prop *in = &c->in->props[i];
+    struct vcard_prop *out = vcard_conv_copy(c, in);
+    vcard_conv_types(c, out);
+    if (vcard_prop_is(in, "URL") && in->value.len >= 2 &&
+        memmem(in->value.ptr, in->value.len, "\\:", 2)) {
+        /* Google writes https\://...: a URI has no escapes in 4.0 */
+        out->value = vcard_uri_unescape(c->a, in->value);
+        out->raw = STR_VIEW_NULL;
+    }
+    if (label_i != VCARD_NONE) {
+        vcard_params_add(c->a, out, "LABEL", vcard_value_text(c->a, c->in->props[label_i].value));
+    }
+    vcard_conv_done(c, out);
+}
+
+/* itemN.X-ABDATE + itemN.X-ABLabel:_$!<Anniversary>!$_ -> ANNIVERSARY (DAVx5's form). */
+static void vcard_anniversary_to_40(struct vcard_conv *c, size_t i, size_t label_i)
+{
+    c->consumed[label_i] = true;
+    struct vcard_prop *out = vcard_conv_copy(c, &c->in->props[i]);
+    out->name = STR_VIEW_LIT("ANNIVERSARY");
+    out->group = vcard_pair_group_40(c->in, i);
+    vcard_types_set(c->a, out, NULL, 0);
+    vcard_date_to_40(c, out);
+    vcard_conv_done(c, out);
+}
+
 static void vcard_convert_prop_40(struct vcard_conv *c, size_t i, bool org, size_t sort_i,
-        const size_t *adr_label)
+                                  const size_t *adr_label)
 {
     const struct vcard_prop *in = &c->in->props[i];
     size_t li;
@@ -308,7 +344,7 @@ static void vcard_convert_prop_40(struct vcard_conv *c, size_t i, bool org, size
     if (vcard_prop_is(in, "X-ADDRESSBOOKSERVER-KIND")) {
         vcard_conv_add(c, STR_VIEW_NULL, "KIND", vcard_str_case(c->a, in->value, false));
     } else if (vcard_prop_is(in, "X-ABShowAs") && str_view_eq_cstr_nocase(in->value, "COMPANY") &&
-            vcard_prop_find(c->in, "X-ADDRESSBOOKSERVER-KIND") == NULL) {
+               vcard_prop_find(c->in, "X-ADDRESSBOOKSERVER-KIND") == NULL) {
         vcard_conv_add(c, STR_VIEW_NULL, "KIND", STR_VIEW_LIT("org"));
     } else if (vcard_prop_is(in, "X-ADDRESSBOOKSERVER-MEMBER")) {
         out = vcard_conv_copy(c, in);
@@ -329,36 +365,18 @@ static void vcard_convert_prop_40(struct vcard_conv *c, size_t i, bool org, size
         if (sort_i != VCARD_NONE) {
             c->consumed[sort_i] = true;
             vcard_params_add(c->a, out, "SORT-AS",
-                    vcard_value_text(c->a, c->in->props[sort_i].value));
+                             vcard_value_text(c->a, c->in->props[sort_i].value));
         }
         vcard_conv_done(c, out);
     } else if (vcard_is_typed(in)) {
-        out = vcard_conv_copy(c, in);
-        vcard_conv_types(c, out);
-        if (vcard_prop_is(in, "URL") && in->value.len >= 2 &&
-                memmem(in->value.ptr, in->value.len, "\\:", 2)) {
-            /* Google writes https\://...: a URI has no escapes in 4.0 */
-            out->value = vcard_uri_unescape(c->a, in->value);
-            out->raw = STR_VIEW_NULL;
-        }
-        if (adr_label[i] != VCARD_NONE) {
-            vcard_params_add(c->a, out, "LABEL",
-                    vcard_value_text(c->a, c->in->props[adr_label[i]].value));
-        }
-        vcard_conv_done(c, out);
+        vcard_typed_to_40(c, i, adr_label[i]);
     } else if (vcard_prop_is(in, "BDAY")) {
         out = vcard_conv_copy(c, in);
         vcard_date_to_40(c, out);
         vcard_conv_done(c, out);
     } else if (vcard_prop_is(in, "X-ABDATE") && (li = vcard_group_label(c->in, i)) != VCARD_NONE &&
-            str_view_eq_cstr_nocase(c->in->props[li].value, vcard_anniversary_label)) {
-        c->consumed[li] = true;
-        out = vcard_conv_copy(c, in);
-        out->name = STR_VIEW_LIT("ANNIVERSARY");
-        out->group = vcard_pair_group_40(c->in, i);
-        vcard_types_set(c->a, out, NULL, 0);
-        vcard_date_to_40(c, out);
-        vcard_conv_done(c, out);
+               str_view_eq_cstr_nocase(c->in->props[li].value, vcard_anniversary_label)) {
+        vcard_anniversary_to_40(c, i, li);
     } else if (vcard_prop_is(in, "X-ABRELATEDNAMES")) {
         vcard_related_to_40(c, i);
     } else if (vcard_prop_is(in, "AGENT") && vcard_param_has(in, "VALUE", "uri")) {
@@ -369,7 +387,7 @@ static void vcard_convert_prop_40(struct vcard_conv *c, size_t i, bool org, size
         vcard_types_set(c->a, out, &agent, 1);
         vcard_conv_done(c, out);
     } else if (vcard_name_is_binary(in->name) || vcard_prop_encoding_is(in, "b") ||
-            vcard_prop_encoding_is(in, "BASE64")) {
+               vcard_prop_encoding_is(in, "BASE64")) {
         vcard_conv_media(c, in);
     } else {
         vcard_conv_done(c, vcard_conv_copy(c, in));
@@ -385,8 +403,8 @@ struct vcard *vcard_convert_30_to_40(struct arena *a, const struct vcard *card)
     const struct vcard_prop *kind = vcard_prop_find(card, "X-ADDRESSBOOKSERVER-KIND");
     const struct vcard_prop *show = vcard_prop_find(card, "X-ABShowAs");
     bool org = (kind && (str_view_eq_cstr_nocase(kind->value, "org") ||
-                               str_view_eq_cstr_nocase(kind->value, "group"))) ||
-            (!kind && show && str_view_eq_cstr_nocase(show->value, "COMPANY"));
+                         str_view_eq_cstr_nocase(kind->value, "group"))) ||
+               (!kind && show && str_view_eq_cstr_nocase(show->value, "COMPANY"));
     size_t sort_i = VCARD_NONE;
     if (vcard_prop_find(card, "N") != NULL) {
         const struct vcard_prop *sort = vcard_prop_find(card, "SORT-STRING");
@@ -413,7 +431,7 @@ static void vcard_related_to_30(struct vcard_conv *c, size_t i)
         for (size_t t = 0; t < n && label == NULL; t++) {
             for (size_t r = 0; r < VCARD_N_RELATIONS; r++) {
                 if (str_view_eq_cstr_nocase(types[t], vcard_relations[r].token) &&
-                        (pass == 1 || !vcard_relations[r].generic)) {
+                    (pass == 1 || !vcard_relations[r].generic)) {
                     label = vcard_relations[r].label;
                     break;
                 }
@@ -476,8 +494,8 @@ static void vcard_adr_to_30(struct vcard_conv *c, const struct vcard_prop *in)
     }
     size_t n = 0;
     struct str_view *types = vcard_types_collect(c->a, &c->out->props[c->out->n_props - 1], &n);
-    struct vcard_prop *label = vcard_conv_add(c, in->group, "LABEL",
-            vcard_escape(c->a, lp->values[0], false));
+    struct vcard_prop *label =
+            vcard_conv_add(c, in->group, "LABEL", vcard_escape(c->a, lp->values[0], false));
     if (n > 0) {
         vcard_types_set(c->a, label, types, n);
         vcard_prop_compose(c->a, label, c->to);
@@ -512,7 +530,8 @@ static void vcard_convert_prop_30(struct vcard_conv *c, size_t i)
         vcard_params_remove(c->a, out, "SORT-AS");
         vcard_conv_done(c, out);
         if (sp != NULL && sp->n_values > 0) {
-            vcard_conv_add(c, STR_VIEW_NULL, "SORT-STRING", vcard_escape(c->a, sp->values[0], false));
+            vcard_conv_add(c, STR_VIEW_NULL, "SORT-STRING",
+                           vcard_escape(c->a, sp->values[0], false));
         }
     } else if (vcard_prop_is(in, "ADR")) {
         vcard_adr_to_30(c, in);

@@ -46,8 +46,8 @@ void vcard_scratch_append(struct vcard_scratch *sc, const char *p, size_t len)
 
 static bool vcard_is_name_char(unsigned char c)
 {
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-            c == '-' || c == '_';
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+           c == '_';
 }
 
 static void vcard_push_value(struct vcard_scratch *sc, struct str_view v)
@@ -94,7 +94,7 @@ static struct str_view vcard_bare_token_name(struct str_view tok)
 }
 
 static int vcard_param_values(struct vcard_scratch *sc, const char **pp, const char *end,
-        bool split_quoted, const char **why_out)
+                              bool split_quoted, const char **why_out)
 {
     const char *p = *pp;
     for (;;) {
@@ -132,7 +132,7 @@ static int vcard_param_values(struct vcard_scratch *sc, const char **pp, const c
 }
 
 static int vcard_param_parse(struct vcard_scratch *sc, const char **pp, const char *end,
-        const char **why_out)
+                             const char **why_out)
 {
     const char *p = *pp;
     const char *t = p;
@@ -185,7 +185,7 @@ static void vcard_params_finish(struct arena *a, struct vcard_scratch *sc, struc
 }
 
 int vcard_line_parse(struct arena *a, struct vcard_scratch *sc, struct str_view line,
-        struct vcard_prop *prop, const char **why_out)
+                     struct vcard_prop *prop, const char **why_out)
 {
     const char *p = line.ptr, *end = line.ptr + line.len;
     unsigned lineno = prop->line;
@@ -234,7 +234,7 @@ bool vcard_prop_encoding_is(const struct vcard_prop *prop, const char *value)
 bool vcard_name_is_binary(struct str_view name)
 {
     return str_view_eq_cstr_nocase(name, "PHOTO") || str_view_eq_cstr_nocase(name, "LOGO") ||
-            str_view_eq_cstr_nocase(name, "SOUND") || str_view_eq_cstr_nocase(name, "KEY");
+           str_view_eq_cstr_nocase(name, "SOUND") || str_view_eq_cstr_nocase(name, "KEY");
 }
 
 static int vcard_hex(char c)
@@ -251,15 +251,14 @@ static int vcard_hex(char c)
     return -1;
 }
 
-int vcard_qp_decode(struct arena *a, struct str_view in, struct str_view *out,
-        const char **why_out)
+int vcard_qp_decode(struct arena *a, struct str_view in, struct str_view *out, const char **why_out)
 {
     char *buf = arena_alloc(a, in.len + 1);
     size_t n = 0;
     for (size_t i = 0; i < in.len; i++) {
         unsigned char c = (unsigned char)in.ptr[i];
         if (c == '=' && i + 2 < in.len && vcard_hex(in.ptr[i + 1]) >= 0 &&
-                vcard_hex(in.ptr[i + 2]) >= 0) {
+            vcard_hex(in.ptr[i + 2]) >= 0) {
             c = (unsigned char)(vcard_hex(in.ptr[i + 1]) * 16 + vcard_hex(in.ptr[i + 2]));
             i += 2;
             if (c == 0) {

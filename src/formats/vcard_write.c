@@ -48,7 +48,7 @@ bool vcard_param_is_transfer(const struct vcard_param *p)
     }
     struct str_view v = p->values[0];
     return str_view_eq_cstr_nocase(v, "QUOTED-PRINTABLE") || str_view_eq_cstr_nocase(v, "8BIT") ||
-            str_view_eq_cstr_nocase(v, "7BIT");
+           str_view_eq_cstr_nocase(v, "7BIT");
 }
 
 bool vcard_prop_raw_usable(const struct vcard_prop *prop)
@@ -95,7 +95,7 @@ static void vcard_param_value_put(struct strbuf *sb, struct str_view v, enum vca
 }
 
 static void vcard_compose_into(struct strbuf *sb, const struct vcard_prop *prop,
-        enum vcard_version v)
+                               enum vcard_version v)
 {
     if (prop->group.len) {
         strbuf_append_view(sb, prop->group);
@@ -161,8 +161,8 @@ void vcard_write(const struct vcard *card, struct strbuf *out)
 {
     strbuf_append_cstr(out, "BEGIN:VCARD\r\n");
     strbuf_append_cstr(out, card->version == VCARD_V40   ? "VERSION:4.0\r\n"
-                    : card->version == VCARD_V21 ? "VERSION:2.1\r\n"
-                                                 : "VERSION:3.0\r\n");
+                            : card->version == VCARD_V21 ? "VERSION:2.1\r\n"
+                                                         : "VERSION:3.0\r\n");
     struct strbuf tmp = { 0 };
     for (size_t i = 0; i < card->n_props; i++) {
         const struct vcard_prop *prop = &card->props[i];
@@ -191,7 +191,7 @@ struct vcard *vcard_new(struct arena *a, enum vcard_version v)
 /* The parts are checked by parsing "[group.]name[;params]:" with the line parser, so a
  * helper never produces a line the parser would refuse. Returns NULL on malformed parts. */
 struct vcard_prop *vcard_add(struct arena *a, struct vcard *card, const char *group,
-        const char *name, const char *params, struct str_view value)
+                             const char *name, const char *params, struct str_view value)
 {
     struct strbuf sb;
     strbuf_init(&sb, a, 64);
@@ -213,7 +213,7 @@ struct vcard_prop *vcard_add(struct arena *a, struct vcard *card, const char *gr
     }
     /* A literal line break would end the line: keep the value on one line as \n. */
     if (memchr(value.ptr ? value.ptr : "", '\n', value.len) != NULL ||
-            memchr(value.ptr ? value.ptr : "", '\r', value.len) != NULL) {
+        memchr(value.ptr ? value.ptr : "", '\r', value.len) != NULL) {
         char *buf = arena_alloc(a, value.len * 2 + 1);
         size_t n = 0;
         for (size_t i = 0; i < value.len; i++) {

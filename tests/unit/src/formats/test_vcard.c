@@ -35,9 +35,9 @@ static void expect_error(const char *text, size_t len, int rc, unsigned line, co
     int got = vcard_parse(arena_, str_view_make(text, len), NULL, &card, &err);
     snprintf(prefix, sizeof(prefix), "line %u: ", line);
     if (got != rc || err.line != line || strncmp(err.message, prefix, strlen(prefix)) != 0 ||
-            strstr(err.message, what) == NULL) {
+        strstr(err.message, what) == NULL) {
         fail_msg("want rc %d '%s...%s', got rc %d line %u '%s'", rc, prefix, what, got, err.line,
-                err.message);
+                 err.message);
     }
 }
 
@@ -57,8 +57,9 @@ static void test_unfolds_crlf_space_and_lf_tab(void **state)
 
 static void test_groups_and_raw_kept_byte_for_byte(void **state)
 {
-    struct vcard *card = tv_parse(arena_, "BEGIN:VCARD\r\nVERSION:3.0\r\nitem1.X-ABLabel:Beach House\r\n"
-                                          "X-Odd;x-Param=\"Keep: this\";Other=1,2:v\\,al\r\nEND:VCARD\r\n");
+    struct vcard *card =
+            tv_parse(arena_, "BEGIN:VCARD\r\nVERSION:3.0\r\nitem1.X-ABLabel:Beach House\r\n"
+                             "X-Odd;x-Param=\"Keep: this\";Other=1,2:v\\,al\r\nEND:VCARD\r\n");
     assert_view_equal(card->props[0].group, "item1");
     assert_view_equal(card->props[0].name, "X-ABLabel");
     assert_view_equal(card->props[1].raw, "X-Odd;x-Param=\"Keep: this\";Other=1,2:v\\,al");
@@ -71,9 +72,10 @@ static void test_groups_and_raw_kept_byte_for_byte(void **state)
 
 static void test_type_list_split_inside_quotes_and_across_params(void **state)
 {
-    struct vcard *card = tv_parse(arena_, "BEGIN:VCARD\r\nVERSION:4.0\r\n"
-                                          "TEL;TYPE=\"voice,home\";LABEL=\"a,b\":tel:+1\r\n"
-                                          "EMAIL;type=INTERNET;type=WORK;type=pref:x@y\r\nEND:VCARD\r\n");
+    struct vcard *card =
+            tv_parse(arena_, "BEGIN:VCARD\r\nVERSION:4.0\r\n"
+                             "TEL;TYPE=\"voice,home\";LABEL=\"a,b\":tel:+1\r\n"
+                             "EMAIL;type=INTERNET;type=WORK;type=pref:x@y\r\nEND:VCARD\r\n");
     const struct vcard_prop *tel = &card->props[0];
     assert_int_equal(tel->params[0].n_values, 2);
     assert_view_equal(tel->params[0].values[1], "home");
@@ -86,10 +88,11 @@ static void test_type_list_split_inside_quotes_and_across_params(void **state)
 
 static void test_rfc6868_caret_decoded(void **state)
 {
-    struct vcard *card = tv_parse(arena_, "BEGIN:VCARD\r\nVERSION:4.0\r\n"
-                                          "ADR;LABEL=\"Flat 2^n1 Mill ^'Lane^' ^^ ^x\":;;\r\nEND:VCARD\r\n");
+    struct vcard *card =
+            tv_parse(arena_, "BEGIN:VCARD\r\nVERSION:4.0\r\n"
+                             "ADR;LABEL=\"Flat 2^n1 Mill ^'Lane^' ^^ ^x\":;;\r\nEND:VCARD\r\n");
     assert_view_equal(vcard_param_find(&card->props[0], "label")->values[0],
-            "Flat 2\n1 Mill \"Lane\" ^ ^x");
+                      "Flat 2\n1 Mill \"Lane\" ^ ^x");
 }
 
 static void test_value_text_and_split_undo_escapes(void **state)
@@ -97,7 +100,8 @@ static void test_value_text_and_split_undo_escapes(void **state)
     struct str_view t = vcard_value_text(arena_, STR_VIEW_LIT("a\\,b\\;c\\nd\\Ne\\\\f\\:g\\q"));
     assert_view_equal(t, "a,b;c\nd\ne\\f:g\\q");
     size_t n = 0;
-    struct str_view *parts = vcard_value_split(arena_, STR_VIEW_LIT(";;1 Sea Rd\\; Flat 2;Brighton\\, East;"), ';', &n);
+    struct str_view *parts = vcard_value_split(
+            arena_, STR_VIEW_LIT(";;1 Sea Rd\\; Flat 2;Brighton\\, East;"), ';', &n);
     assert_int_equal(n, 5);
     assert_view_equal(parts[0], "");
     assert_view_equal(parts[2], "1 Sea Rd; Flat 2");
@@ -131,14 +135,16 @@ static void test_v21_quoted_printable_soft_breaks_and_charset(void **state)
 
 static void test_v21_8bit_without_charset_read_as_windows_1252(void **state)
 {
-    struct vcard *card = tv_parse(arena_, "BEGIN:VCARD\r\nVERSION:2.1\r\nN:M\xfcller;J\xfcrgen\r\nEND:VCARD\r\n");
+    struct vcard *card = tv_parse(
+            arena_, "BEGIN:VCARD\r\nVERSION:2.1\r\nN:M\xfcller;J\xfcrgen\r\nEND:VCARD\r\n");
     assert_view_equal(card->props[0].value, "Müller;Jürgen");
 }
 
 static void test_v21_base64_block_on_unindented_lines(void **state)
 {
-    struct vcard *card = tv_parse(arena_, "BEGIN:VCARD\r\nVERSION:2.1\r\nPHOTO;ENCODING=BASE64;TYPE=JPEG:/9j/4AAQ\r\n"
-                                          "SkZJRgAB\r\nAQEAYABg\r\n\r\nFN:X\r\nEND:VCARD\r\n");
+    struct vcard *card = tv_parse(
+            arena_, "BEGIN:VCARD\r\nVERSION:2.1\r\nPHOTO;ENCODING=BASE64;TYPE=JPEG:/9j/4AAQ\r\n"
+                    "SkZJRgAB\r\nAQEAYABg\r\n\r\nFN:X\r\nEND:VCARD\r\n");
     assert_int_equal(card->n_props, 2);
     assert_view_equal(card->props[0].value, "/9j/4AAQSkZJRgABAQEAYABg");
     assert_int_equal(card->props[1].line, 7);
@@ -150,15 +156,19 @@ static void test_golden_outlook_21_decodes(void **state)
     struct vcard_error err;
     assert_int_equal(vcard_parse(arena_, tv_read(arena_, "outlook-2.1.vcf"), NULL, &card, &err), 0);
     assert_view_equal(vcard_prop_find(card, "FN")->value, "Jürgen Müller");
-    assert_view_equal(vcard_prop_find(card, "ADR")->value, ";;Hauptstraße 12;München;Bayern;80331;Deutschland");
-    assert_view_equal(vcard_prop_find(card, "LABEL")->value, "Hauptstraße 12\\nMünchen, Bayern 80331\\nDeutschland");
+    assert_view_equal(vcard_prop_find(card, "ADR")->value,
+                      ";;Hauptstraße 12;München;Bayern;80331;Deutschland");
+    assert_view_equal(vcard_prop_find(card, "LABEL")->value,
+                      "Hauptstraße 12\\nMünchen, Bayern 80331\\nDeutschland");
     assert_true(vcard_prop_find(card, "PHOTO")->value.len > 200);
     assert_view_equal(vcard_prop_find(card, "REV")->value, "20240115T083000Z");
 }
 
 static void test_bom_and_blank_lines_ignored(void **state)
 {
-    struct vcard *card = tv_parse(arena_, "\xEF\xBB\xBF\r\n\r\nBEGIN:VCARD\r\nVERSION:3.0\r\n\r\nFN:A\r\nEND:VCARD\r\n\r\n");
+    struct vcard *card = tv_parse(
+            arena_,
+            "\xEF\xBB\xBF\r\n\r\nBEGIN:VCARD\r\nVERSION:3.0\r\n\r\nFN:A\r\nEND:VCARD\r\n\r\n");
     assert_int_equal(card->n_props, 1);
     assert_int_equal(card->first_line, 3);
     assert_int_equal(card->props[0].line, 6);
@@ -179,7 +189,8 @@ static void test_error_no_begin(void **state)
 
 static void test_error_garbage_line(void **state)
 {
-    const char *t = "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:x\r\nthis is not a content line\r\nEND:VCARD\r\n";
+    const char *t =
+            "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:x\r\nthis is not a content line\r\nEND:VCARD\r\n";
     expect_error(t, strlen(t), ERR_INVAL, 4, "without ':'");
     t = "BEGIN:VCARD\r\nVERSION:3.0\r\n:no name\r\nEND:VCARD\r\n";
     expect_error(t, strlen(t), ERR_INVAL, 3, "property name");
@@ -191,7 +202,8 @@ static void test_error_nul_byte(void **state)
 {
     static const char t[] = "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:a\0b\r\nEND:VCARD\r\n";
     expect_error(t, sizeof(t) - 1, ERR_INVAL, 3, "NUL");
-    static const char qp[] = "BEGIN:VCARD\r\nVERSION:2.1\r\nFN:a\r\nNOTE;QUOTED-PRINTABLE:a=00b\r\nEND:VCARD\r\n";
+    static const char qp[] =
+            "BEGIN:VCARD\r\nVERSION:2.1\r\nFN:a\r\nNOTE;QUOTED-PRINTABLE:a=00b\r\nEND:VCARD\r\n";
     expect_error(qp, sizeof(qp) - 1, ERR_INVAL, 4, "NUL");
 }
 
@@ -217,7 +229,8 @@ static void test_error_nested_begin_and_second_card(void **state)
 {
     const char *t = "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:a\r\nBEGIN:VCARD\r\nEND:VCARD\r\n";
     expect_error(t, strlen(t), ERR_INVAL, 4, "card begun on line 1");
-    t = "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:a\r\nEND:VCARD\r\nBEGIN:VCARD\r\nVERSION:3.0\r\nEND:VCARD\r\n";
+    t = "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:a\r\nEND:VCARD\r\nBEGIN:VCARD\r\nVERSION:3.0\r\nEND:"
+        "VCARD\r\n";
     expect_error(t, strlen(t), ERR_INVAL, 5, "one card expected");
 }
 
@@ -298,12 +311,12 @@ static int collect_fn(void *ctx, const struct vcard *card, const struct vcard_er
 
 static void test_stream_skips_bad_cards_and_resumes(void **state)
 {
-    const char *t = "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:One\r\nEND:VCARD\r\n"     /* 1-4 */
-                    "junk between cards\r\n"                                   /* 5 */
-                    "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Two\r\n"                  /* 6-8, no END */
-                    "BEGIN:VCARD\r\nVERSION:4.0\r\nFN:Three\r\nbad line\r\n"    /* 9-12 */
-                    "TEL:1\r\nEND:VCARD\r\n"                                   /* 13-14 */
-                    "BEGIN:VCARD\r\nVERSION:4.0\r\nFN:Four\r\nEND:VCARD\r\n";  /* 15-18 */
+    const char *t = "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:One\r\nEND:VCARD\r\n"   /* 1-4 */
+                    "junk between cards\r\n"                                  /* 5 */
+                    "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Two\r\n"                /* 6-8, no END */
+                    "BEGIN:VCARD\r\nVERSION:4.0\r\nFN:Three\r\nbad line\r\n"  /* 9-12 */
+                    "TEL:1\r\nEND:VCARD\r\n"                                  /* 13-14 */
+                    "BEGIN:VCARD\r\nVERSION:4.0\r\nFN:Four\r\nEND:VCARD\r\n"; /* 15-18 */
     struct collect c = { 0 };
     assert_int_equal(vcard_parse_stream(arena_, str_view_of(t), NULL, collect_fn, &c), 0);
     assert_int_equal(c.cards, 2);
@@ -340,7 +353,8 @@ static int stop_fn(void *ctx, const struct vcard *card, const struct vcard_error
 
 static void test_stream_stops_on_callback_return(void **state)
 {
-    const char *t = "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:1\r\nEND:VCARD\r\nBEGIN:VCARD\r\nVERSION:3.0\r\nFN:2\r\nEND:VCARD\r\n";
+    const char *t = "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:1\r\nEND:VCARD\r\nBEGIN:VCARD\r\nVERSION:3."
+                    "0\r\nFN:2\r\nEND:VCARD\r\n";
     unsigned calls = 0;
     assert_int_equal(vcard_parse_stream(arena_, str_view_of(t), NULL, stop_fn, &calls), 7);
     assert_int_equal(calls, 1);
@@ -359,11 +373,14 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_unfolds_crlf_space_and_lf_tab, setup, teardown),
         cmocka_unit_test_setup_teardown(test_groups_and_raw_kept_byte_for_byte, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_type_list_split_inside_quotes_and_across_params, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_type_list_split_inside_quotes_and_across_params, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_rfc6868_caret_decoded, setup, teardown),
         cmocka_unit_test_setup_teardown(test_value_text_and_split_undo_escapes, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_v21_quoted_printable_soft_breaks_and_charset, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_v21_8bit_without_charset_read_as_windows_1252, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_v21_quoted_printable_soft_breaks_and_charset, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_v21_8bit_without_charset_read_as_windows_1252, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_v21_base64_block_on_unindented_lines, setup, teardown),
         cmocka_unit_test_setup_teardown(test_golden_outlook_21_decodes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bom_and_blank_lines_ignored, setup, teardown),
@@ -374,7 +391,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_error_invalid_utf8_in_30_and_40, setup, teardown),
         cmocka_unit_test_setup_teardown(test_error_version_missing_or_unknown, setup, teardown),
         cmocka_unit_test_setup_teardown(test_error_nested_begin_and_second_card, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_error_long_note_line_but_long_photo_ok, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_error_long_note_line_but_long_photo_ok, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_error_50mb_card, setup, teardown),
         cmocka_unit_test_setup_teardown(test_error_too_many_properties, setup, teardown),
         cmocka_unit_test_setup_teardown(test_custom_limits_apply, setup, teardown),

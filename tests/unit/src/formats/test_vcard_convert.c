@@ -89,11 +89,12 @@ static void test_golden_conversions_match_expected_files(void **state)
         { "outlook-2.1.vcf", VCARD_V30, "expected/outlook-2.1.to30.vcf" },
         { "phone-2.1.vcf", VCARD_V30, "expected/phone-2.1.to30.vcf" },
     };
+
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         struct str_view out = convert_text(tv_read(arena_, cases[i].in), cases[i].to);
         if (!str_view_eq(out, tv_read(arena_, cases[i].expected))) {
             fail_msg("%s -> %d differs from %s:\n%s", cases[i].in, (int)cases[i].to,
-                    cases[i].expected, tv_cstr(arena_, out));
+                     cases[i].expected, tv_cstr(arena_, out));
         }
     }
 }
@@ -101,8 +102,8 @@ static void test_golden_conversions_match_expected_files(void **state)
 /* 3.0 -> 4.0 -> 3.0 of the client cards is stable from the first 4.0 rendering on. */
 static void test_conversion_cycle_is_stable(void **state)
 {
-    static const char *const files[] = { "apple-3.0.vcf", "apple-org-3.0.vcf", "apple-group-3.0.vcf",
-        "davx5-3.0.vcf", "google-3.0.vcf" };
+    static const char *const files[] = { "apple-3.0.vcf", "apple-org-3.0.vcf",
+                                         "apple-group-3.0.vcf", "davx5-3.0.vcf", "google-3.0.vcf" };
     for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
         struct str_view in = tv_read(arena_, files[i]);
         struct str_view v4 = convert_text(in, VCARD_V40);
@@ -122,32 +123,45 @@ static void test_same_version_returns_card_itself(void **state)
 
 static void test_kind_group_and_members(void **state)
 {
-    assert_string_equal(convert_body("4.0", "KIND:group\r\nFN:Team\r\nMEMBER:urn:uuid:a1\r\n", VCARD_V30),
-            "X-ADDRESSBOOKSERVER-KIND:group\r\nFN:Team\r\nN:;;;;\r\nX-ADDRESSBOOKSERVER-MEMBER:urn:uuid:a1\r\n");
+    assert_string_equal(
+            convert_body("4.0", "KIND:group\r\nFN:Team\r\nMEMBER:urn:uuid:a1\r\n", VCARD_V30),
+            "X-ADDRESSBOOKSERVER-KIND:group\r\nFN:Team\r\nN:;;;;\r\nX-ADDRESSBOOKSERVER-MEMBER:urn:"
+            "uuid:a1\r\n");
     /* DAVx5 writes GROUP upper-case: compared case-insensitively */
-    assert_string_equal(convert_body("3.0", "X-ADDRESSBOOKSERVER-KIND:GROUP\r\nFN:Team\r\nN:;;;;\r\n"
-                                            "X-ADDRESSBOOKSERVER-MEMBER:urn:uuid:a1\r\n", VCARD_V40),
-            "KIND:group\r\nFN:Team\r\nMEMBER:urn:uuid:a1\r\n");
+    assert_string_equal(convert_body("3.0",
+                                     "X-ADDRESSBOOKSERVER-KIND:GROUP\r\nFN:Team\r\nN:;;;;\r\n"
+                                     "X-ADDRESSBOOKSERVER-MEMBER:urn:uuid:a1\r\n",
+                                     VCARD_V40),
+                        "KIND:group\r\nFN:Team\r\nMEMBER:urn:uuid:a1\r\n");
 }
 
 static void test_kind_org_and_showas_company(void **state)
 {
     assert_string_equal(convert_body("4.0", "KIND:org\r\nFN:Si3 Ltd\r\nORG:Si3 Ltd\r\n", VCARD_V30),
-            "X-ABShowAs:COMPANY\r\nFN:Si3 Ltd\r\nN:;;;;\r\nORG:Si3 Ltd\r\n");
-    assert_string_equal(convert_body("3.0", "FN:Si3 Ltd\r\nN:;;;;\r\nORG:Si3 Ltd\r\nX-ABShowAs:COMPANY\r\n", VCARD_V40),
+                        "X-ABShowAs:COMPANY\r\nFN:Si3 Ltd\r\nN:;;;;\r\nORG:Si3 Ltd\r\n");
+    assert_string_equal(
+            convert_body("3.0", "FN:Si3 Ltd\r\nN:;;;;\r\nORG:Si3 Ltd\r\nX-ABShowAs:COMPANY\r\n",
+                         VCARD_V40),
             "FN:Si3 Ltd\r\nORG:Si3 Ltd\r\nKIND:org\r\n");
     assert_string_equal(convert_body("4.0", "KIND:individual\r\nFN:Jo\r\nN:Jo;;;;\r\n", VCARD_V30),
-            "FN:Jo\r\nN:Jo;;;;\r\n");
+                        "FN:Jo\r\nN:Jo;;;;\r\n");
 }
 
 static void test_pref_and_tel_email_types(void **state)
 {
-    assert_string_equal(convert_body("4.0", "FN:x\r\nN:;;;;\r\nTEL;TYPE=cell;PREF=1:+44 7700 900123\r\n"
-                                            "EMAIL;TYPE=work;PREF=1:a@b\r\nEMAIL:c@d\r\nURL;TYPE=work:https://x\r\n", VCARD_V30),
+    assert_string_equal(
+            convert_body("4.0",
+                         "FN:x\r\nN:;;;;\r\nTEL;TYPE=cell;PREF=1:+44 7700 900123\r\n"
+                         "EMAIL;TYPE=work;PREF=1:a@b\r\nEMAIL:c@d\r\nURL;TYPE=work:https://x\r\n",
+                         VCARD_V30),
             "FN:x\r\nN:;;;;\r\nTEL;TYPE=CELL,VOICE,pref:+44 7700 900123\r\n"
-            "EMAIL;TYPE=INTERNET,WORK,pref:a@b\r\nEMAIL;TYPE=INTERNET:c@d\r\nURL;TYPE=WORK:https://x\r\n");
-    assert_string_equal(convert_body("3.0", "FN:x\r\nN:;;;;\r\nTEL;type=CELL;type=VOICE;type=pref:+44 1\r\n"
-                                            "EMAIL;TYPE=INTERNET,WORK,pref:a@b\r\nTEL;TYPE=FAX,WORK:+44 2\r\n", VCARD_V40),
+            "EMAIL;TYPE=INTERNET,WORK,pref:a@b\r\nEMAIL;TYPE=INTERNET:c@d\r\nURL;TYPE=WORK:https://"
+            "x\r\n");
+    assert_string_equal(
+            convert_body("3.0",
+                         "FN:x\r\nN:;;;;\r\nTEL;type=CELL;type=VOICE;type=pref:+44 1\r\n"
+                         "EMAIL;TYPE=INTERNET,WORK,pref:a@b\r\nTEL;TYPE=FAX,WORK:+44 2\r\n",
+                         VCARD_V40),
             "FN:x\r\nN:;;;;\r\nTEL;TYPE=cell;PREF=1:+44 1\r\nEMAIL;TYPE=work;PREF=1:a@b\r\n"
             "TEL;TYPE=fax,work:+44 2\r\n");
 }
@@ -155,70 +169,102 @@ static void test_pref_and_tel_email_types(void **state)
 static void test_bday_forms(void **state)
 {
     assert_string_equal(convert_body("4.0", "FN:x\r\nN:;;;;\r\nBDAY:19800415\r\n", VCARD_V30),
-            "FN:x\r\nN:;;;;\r\nBDAY:1980-04-15\r\n");
+                        "FN:x\r\nN:;;;;\r\nBDAY:1980-04-15\r\n");
     assert_string_equal(convert_body("4.0", "FN:x\r\nN:;;;;\r\nBDAY:--0415\r\n", VCARD_V30),
-            "FN:x\r\nN:;;;;\r\nBDAY;X-APPLE-OMIT-YEAR=1604:1604-04-15\r\n");
+                        "FN:x\r\nN:;;;;\r\nBDAY;X-APPLE-OMIT-YEAR=1604:1604-04-15\r\n");
     assert_string_equal(convert_body("3.0", "FN:x\r\nN:;;;;\r\nBDAY:1980-04-15\r\n", VCARD_V40),
-            "FN:x\r\nN:;;;;\r\nBDAY:19800415\r\n");
-    assert_string_equal(convert_body("3.0", "FN:x\r\nN:;;;;\r\nBDAY;X-APPLE-OMIT-YEAR=1604:1604-04-15\r\n", VCARD_V40),
-            "FN:x\r\nN:;;;;\r\nBDAY:--0415\r\n");
+                        "FN:x\r\nN:;;;;\r\nBDAY:19800415\r\n");
+    assert_string_equal(convert_body("3.0",
+                                     "FN:x\r\nN:;;;;\r\nBDAY;X-APPLE-OMIT-YEAR=1604:1604-04-15\r\n",
+                                     VCARD_V40),
+                        "FN:x\r\nN:;;;;\r\nBDAY:--0415\r\n");
     /* a real year that is not the omitted one stays */
-    assert_string_equal(convert_body("3.0", "FN:x\r\nN:;;;;\r\nBDAY;X-APPLE-OMIT-YEAR=1604:1980-04-15\r\n", VCARD_V40),
-            "FN:x\r\nN:;;;;\r\nBDAY:19800415\r\n");
+    assert_string_equal(convert_body("3.0",
+                                     "FN:x\r\nN:;;;;\r\nBDAY;X-APPLE-OMIT-YEAR=1604:1980-04-15\r\n",
+                                     VCARD_V40),
+                        "FN:x\r\nN:;;;;\r\nBDAY:19800415\r\n");
     assert_string_equal(convert_body("3.0", "FN:x\r\nN:;;;;\r\nBDAY:--04-15\r\n", VCARD_V40),
-            "FN:x\r\nN:;;;;\r\nBDAY:--0415\r\n");
+                        "FN:x\r\nN:;;;;\r\nBDAY:--0415\r\n");
 }
 
 static void test_anniversary_item_groups_never_reused(void **state)
 {
     /* item1 and item7 exist: the new pair gets item8 (MAPPING.md R2) */
-    assert_string_equal(convert_body("4.0", "FN:x\r\nN:;;;;\r\nitem1.EMAIL:a@b\r\nitem1.X-ABLabel:Club\r\n"
-                                            "item7.URL:https://x\r\nANNIVERSARY:20050611\r\n", VCARD_V30),
-            "FN:x\r\nN:;;;;\r\nitem1.EMAIL;TYPE=INTERNET:a@b\r\nitem1.X-ABLabel:Club\r\nitem7.URL:https://x\r\n"
-            "item8.X-ABDATE:2005-06-11\r\nitem8.X-ABLabel:_$!<Anniversary>!$_\r\n");
-    assert_string_equal(convert_body("3.0", "FN:x\r\nN:;;;;\r\nitem2.X-ABDATE;type=pref:2005-06-11\r\n"
-                                            "item2.X-ABLabel:_$!<Anniversary>!$_\r\nitem3.X-ABDATE:2020-01-31\r\n"
-                                            "item3.X-ABLabel:Pay review\r\n", VCARD_V40),
-            "FN:x\r\nN:;;;;\r\nANNIVERSARY:20050611\r\nitem3.X-ABDATE:2020-01-31\r\nitem3.X-ABLabel:Pay review\r\n");
+    assert_string_equal(convert_body("4.0",
+                                     "FN:x\r\nN:;;;;\r\nitem1.EMAIL:a@b\r\nitem1.X-ABLabel:Club\r\n"
+                                     "item7.URL:https://x\r\nANNIVERSARY:20050611\r\n",
+                                     VCARD_V30),
+                        "FN:x\r\nN:;;;;\r\nitem1.EMAIL;TYPE=INTERNET:a@b\r\nitem1.X-ABLabel:"
+                        "Club\r\nitem7.URL:https://x\r\n"
+                        "item8.X-ABDATE:2005-06-11\r\nitem8.X-ABLabel:_$!<Anniversary>!$_\r\n");
+    assert_string_equal(
+            convert_body("3.0",
+                         "FN:x\r\nN:;;;;\r\nitem2.X-ABDATE;type=pref:2005-06-11\r\n"
+                         "item2.X-ABLabel:_$!<Anniversary>!$_\r\nitem3.X-ABDATE:2020-01-31\r\n"
+                         "item3.X-ABLabel:Pay review\r\n",
+                         VCARD_V40),
+            "FN:x\r\nN:;;;;\r\nANNIVERSARY:20050611\r\nitem3.X-ABDATE:2020-01-31\r\nitem3.X-"
+            "ABLabel:Pay review\r\n");
 }
 
 static void test_uid_urn_uuid_form(void **state)
 {
-    assert_string_equal(convert_body("4.0", "UID:urn:uuid:5f0c1e2a-1111-2222-3333-444455556666\r\nFN:x\r\nN:;;;;\r\n", VCARD_V30),
+    assert_string_equal(
+            convert_body("4.0",
+                         "UID:urn:uuid:5f0c1e2a-1111-2222-3333-444455556666\r\nFN:x\r\nN:;;;;\r\n",
+                         VCARD_V30),
             "UID:5f0c1e2a-1111-2222-3333-444455556666\r\nFN:x\r\nN:;;;;\r\n");
-    assert_string_equal(convert_body("3.0", "UID:5f0c1e2a-1111-2222-3333-444455556666\r\nFN:x\r\nN:;;;;\r\n", VCARD_V40),
+    assert_string_equal(
+            convert_body("3.0", "UID:5f0c1e2a-1111-2222-3333-444455556666\r\nFN:x\r\nN:;;;;\r\n",
+                         VCARD_V40),
             "UID:urn:uuid:5f0c1e2a-1111-2222-3333-444455556666\r\nFN:x\r\nN:;;;;\r\n");
     /* a client UID that is not a UUID is stored verbatim */
     assert_string_equal(convert_body("3.0", "UID:google-3a5f9c\r\nFN:x\r\nN:;;;;\r\n", VCARD_V40),
-            "UID:google-3a5f9c\r\nFN:x\r\nN:;;;;\r\n");
+                        "UID:google-3a5f9c\r\nFN:x\r\nN:;;;;\r\n");
 }
 
 static void test_photo_data_uri_and_encoding_b(void **state)
 {
-    assert_string_equal(convert_body("4.0", "FN:x\r\nN:;;;;\r\nPHOTO:data:image/jpeg;base64,/9j/4AAQ\r\n"
-                                            "KEY:data:application/pgp-keys;base64,mQIN\r\nLOGO:https://x/l.png\r\n", VCARD_V30),
-            "FN:x\r\nN:;;;;\r\nPHOTO;ENCODING=b;TYPE=JPEG:/9j/4AAQ\r\nKEY;ENCODING=b;TYPE=PGP:mQIN\r\n"
+    assert_string_equal(
+            convert_body("4.0",
+                         "FN:x\r\nN:;;;;\r\nPHOTO:data:image/jpeg;base64,/9j/4AAQ\r\n"
+                         "KEY:data:application/pgp-keys;base64,mQIN\r\nLOGO:https://x/l.png\r\n",
+                         VCARD_V30),
+            "FN:x\r\nN:;;;;\r\nPHOTO;ENCODING=b;TYPE=JPEG:/9j/"
+            "4AAQ\r\nKEY;ENCODING=b;TYPE=PGP:mQIN\r\n"
             "LOGO;VALUE=uri:https://x/l.png\r\n");
-    assert_string_equal(convert_body("3.0", "FN:x\r\nN:;;;;\r\nPHOTO;ENCODING=b;TYPE=JPEG;X-ABCROP-RECTANGLE=ABClipRect_1&0&0&96&96:/9j/4AAQ\r\n"
-                                            "PHOTO;VALUE=uri;TYPE=PNG:https://x/p.png\r\n", VCARD_V40),
-            "FN:x\r\nN:;;;;\r\nPHOTO;X-ABCROP-RECTANGLE=ABClipRect_1&0&0&96&96:data:image/jpeg;base64,/9j/4AAQ\r\n"
-            "PHOTO;MEDIATYPE=image/png:https://x/p.png\r\n");
+    assert_string_equal(convert_body("3.0",
+                                     "FN:x\r\nN:;;;;\r\nPHOTO;ENCODING=b;TYPE=JPEG;X-ABCROP-"
+                                     "RECTANGLE=ABClipRect_1&0&0&96&96:/9j/4AAQ\r\n"
+                                     "PHOTO;VALUE=uri;TYPE=PNG:https://x/p.png\r\n",
+                                     VCARD_V40),
+                        "FN:x\r\nN:;;;;\r\nPHOTO;X-ABCROP-RECTANGLE=ABClipRect_1&0&0&96&96:data:"
+                        "image/jpeg;base64,/9j/4AAQ\r\n"
+                        "PHOTO;MEDIATYPE=image/png:https://x/p.png\r\n");
 }
 
 static void test_related_and_abrelatednames(void **state)
 {
-    assert_string_equal(convert_body("4.0", "FN:Joe\r\nN:;;;;\r\nitem1.X-ABLabel:x\r\nRELATED;TYPE=manager;X-CRM-REL=9a0e:urn:uuid:b1\r\n"
-                                            "RELATED;VALUE=text;TYPE=spouse:Lisa Bloggs\r\nRELATED;TYPE=parent,father:urn:uuid:c2\r\n"
-                                            "RELATED;VALUE=text:Jane Doe\r\n", VCARD_V30),
-            "FN:Joe\r\nN:;;;;\r\nitem1.X-ABLabel:x\r\n"
-            "item2.X-ABRELATEDNAMES;X-CRM-REL=9a0e:urn:uuid:b1\r\nitem2.X-ABLabel:_$!<Manager>!$_\r\n"
-            "item3.X-ABRELATEDNAMES:Lisa Bloggs\r\nitem3.X-ABLabel:_$!<Spouse>!$_\r\n"
-            "item4.X-ABRELATEDNAMES:urn:uuid:c2\r\nitem4.X-ABLabel:_$!<Father>!$_\r\n"
-            "X-ABRELATEDNAMES:Jane Doe\r\n");
-    assert_string_equal(convert_body("3.0", "FN:Joe\r\nN:;;;;\r\nitem2.X-ABRELATEDNAMES;X-CRM-REL=9a0e:urn:uuid:b1\r\n"
-                                            "item2.X-ABLabel:_$!<Manager>!$_\r\nitem3.X-ABRELATEDNAMES:Lisa Bloggs\r\n"
-                                            "item3.X-ABLabel:_$!<Spouse>!$_\r\nitem4.X-ABRELATEDNAMES:Tim\r\n"
-                                            "item4.X-ABLabel:Godfather\r\nX-ABRELATEDNAMES:Jane Doe\r\n", VCARD_V40),
+    assert_string_equal(convert_body("4.0",
+                                     "FN:Joe\r\nN:;;;;\r\nitem1.X-ABLabel:x\r\nRELATED;TYPE="
+                                     "manager;X-CRM-REL=9a0e:urn:uuid:b1\r\n"
+                                     "RELATED;VALUE=text;TYPE=spouse:Lisa "
+                                     "Bloggs\r\nRELATED;TYPE=parent,father:urn:uuid:c2\r\n"
+                                     "RELATED;VALUE=text:Jane Doe\r\n",
+                                     VCARD_V30),
+                        "FN:Joe\r\nN:;;;;\r\nitem1.X-ABLabel:x\r\n"
+                        "item2.X-ABRELATEDNAMES;X-CRM-REL=9a0e:urn:uuid:b1\r\nitem2.X-ABLabel:_$!<"
+                        "Manager>!$_\r\n"
+                        "item3.X-ABRELATEDNAMES:Lisa Bloggs\r\nitem3.X-ABLabel:_$!<Spouse>!$_\r\n"
+                        "item4.X-ABRELATEDNAMES:urn:uuid:c2\r\nitem4.X-ABLabel:_$!<Father>!$_\r\n"
+                        "X-ABRELATEDNAMES:Jane Doe\r\n");
+    assert_string_equal(
+            convert_body("3.0",
+                         "FN:Joe\r\nN:;;;;\r\nitem2.X-ABRELATEDNAMES;X-CRM-REL=9a0e:urn:uuid:b1\r\n"
+                         "item2.X-ABLabel:_$!<Manager>!$_\r\nitem3.X-ABRELATEDNAMES:Lisa Bloggs\r\n"
+                         "item3.X-ABLabel:_$!<Spouse>!$_\r\nitem4.X-ABRELATEDNAMES:Tim\r\n"
+                         "item4.X-ABLabel:Godfather\r\nX-ABRELATEDNAMES:Jane Doe\r\n",
+                         VCARD_V40),
             "FN:Joe\r\nN:;;;;\r\nRELATED;TYPE=manager;X-CRM-REL=9a0e:urn:uuid:b1\r\n"
             "RELATED;TYPE=spouse;VALUE=text:Lisa Bloggs\r\n"
             "item4.X-ABRELATEDNAMES:Tim\r\nitem4.X-ABLabel:Godfather\r\n"
@@ -227,22 +273,32 @@ static void test_related_and_abrelatednames(void **state)
 
 static void test_label_property_and_adr_label_param(void **state)
 {
-    assert_string_equal(convert_body("3.0", "FN:x\r\nN:;;;;\r\nADR;TYPE=HOME:;;2 Elm St;Leeds;;;\r\n"
-                                            "ADR;TYPE=WORK,pref:;;1 Sea Rd;Brighton;;BN1;UK\r\n"
-                                            "LABEL;TYPE=WORK,pref:1 Sea Rd\\nBrighton\\, BN1\r\n", VCARD_V40),
-            "FN:x\r\nN:;;;;\r\nADR;TYPE=home:;;2 Elm St;Leeds;;;\r\n"
-            "ADR;TYPE=work;PREF=1;LABEL=\"1 Sea Rd^nBrighton, BN1\":;;1 Sea Rd;Brighton;;BN1;UK\r\n");
-    assert_string_equal(convert_body("4.0", "FN:x\r\nN:;;;;\r\nADR;TYPE=work;PREF=1;LABEL=\"1 Sea Rd^nBrighton, BN1\";CC=GB:;;1 Sea Rd;Brighton;;BN1;UK\r\n", VCARD_V30),
-            "FN:x\r\nN:;;;;\r\nADR;TYPE=WORK,pref:;;1 Sea Rd;Brighton;;BN1;UK\r\n"
-            "LABEL;TYPE=WORK,pref:1 Sea Rd\\nBrighton\\, BN1\r\n");
+    assert_string_equal(convert_body("3.0",
+                                     "FN:x\r\nN:;;;;\r\nADR;TYPE=HOME:;;2 Elm St;Leeds;;;\r\n"
+                                     "ADR;TYPE=WORK,pref:;;1 Sea Rd;Brighton;;BN1;UK\r\n"
+                                     "LABEL;TYPE=WORK,pref:1 Sea Rd\\nBrighton\\, BN1\r\n",
+                                     VCARD_V40),
+                        "FN:x\r\nN:;;;;\r\nADR;TYPE=home:;;2 Elm St;Leeds;;;\r\n"
+                        "ADR;TYPE=work;PREF=1;LABEL=\"1 Sea Rd^nBrighton, BN1\":;;1 Sea "
+                        "Rd;Brighton;;BN1;UK\r\n");
+    assert_string_equal(convert_body("4.0",
+                                     "FN:x\r\nN:;;;;\r\nADR;TYPE=work;PREF=1;LABEL=\"1 Sea "
+                                     "Rd^nBrighton, BN1\";CC=GB:;;1 Sea Rd;Brighton;;BN1;UK\r\n",
+                                     VCARD_V30),
+                        "FN:x\r\nN:;;;;\r\nADR;TYPE=WORK,pref:;;1 Sea Rd;Brighton;;BN1;UK\r\n"
+                        "LABEL;TYPE=WORK,pref:1 Sea Rd\\nBrighton\\, BN1\r\n");
 }
 
 static void test_sort_string_and_agent(void **state)
 {
-    assert_string_equal(convert_body("3.0", "FN:x\r\nN:Ødegaard;Søren;;;\r\nSORT-STRING:Odegaard\r\n"
-                                            "AGENT;VALUE=uri:urn:uuid:a9\r\n", VCARD_V40),
+    assert_string_equal(
+            convert_body("3.0",
+                         "FN:x\r\nN:Ødegaard;Søren;;;\r\nSORT-STRING:Odegaard\r\n"
+                         "AGENT;VALUE=uri:urn:uuid:a9\r\n",
+                         VCARD_V40),
             "FN:x\r\nN;SORT-AS=Odegaard:Ødegaard;Søren;;;\r\nRELATED;TYPE=agent:urn:uuid:a9\r\n");
-    assert_string_equal(convert_body("4.0", "FN:x\r\nN;SORT-AS=Odegaard:Ødegaard;Søren;;;\r\n", VCARD_V30),
+    assert_string_equal(
+            convert_body("4.0", "FN:x\r\nN;SORT-AS=Odegaard:Ødegaard;Søren;;;\r\n", VCARD_V30),
             "FN:x\r\nN:Ødegaard;Søren;;;\r\nSORT-STRING:Odegaard\r\n");
 }
 
@@ -273,7 +329,8 @@ static void test_v21_to_40_has_no_charset_or_encoding(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_golden_conversions_match_expected_files, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_golden_conversions_match_expected_files, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_conversion_cycle_is_stable, setup, teardown),
         cmocka_unit_test_setup_teardown(test_same_version_returns_card_itself, setup, teardown),
         cmocka_unit_test_setup_teardown(test_kind_group_and_members, setup, teardown),
@@ -286,7 +343,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_related_and_abrelatednames, setup, teardown),
         cmocka_unit_test_setup_teardown(test_label_property_and_adr_label_param, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sort_string_and_agent, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_unknown_lines_pass_unchanged_both_ways, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_unknown_lines_pass_unchanged_both_ways, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_v21_to_40_has_no_charset_or_encoding, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -44,7 +44,8 @@ static inline struct str_view tv_unfold(struct arena *a, struct str_view in)
         if (in.ptr[i] == '\r' && i + 1 < in.len && in.ptr[i + 1] == '\n') {
             continue;
         }
-        if (in.ptr[i] == '\n' && i + 1 < in.len && (in.ptr[i + 1] == ' ' || in.ptr[i + 1] == '\t')) {
+        if (in.ptr[i] == '\n' && i + 1 < in.len &&
+            (in.ptr[i + 1] == ' ' || in.ptr[i + 1] == '\t')) {
             i++;
             continue;
         }

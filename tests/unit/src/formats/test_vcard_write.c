@@ -29,7 +29,7 @@ static int teardown(void **state)
 
 static const char *const golden_same_version[] = {
     "apple-3.0.vcf", "apple-org-3.0.vcf", "apple-group-3.0.vcf", "thunderbird-4.0.vcf",
-    "davx5-3.0.vcf", "davx5-4.0.vcf", "google-3.0.vcf",
+    "davx5-3.0.vcf", "davx5-4.0.vcf",     "google-3.0.vcf",
 };
 
 struct rewrite {
@@ -68,7 +68,7 @@ static void test_golden_cards_round_trip_byte_for_byte(void **state)
         assert_true(cards >= 1);
         if (!str_view_eq(in, out)) {
             fail_msg("%s: written card differs from the input:\n%s", golden_same_version[i],
-                    tv_cstr(arena_, out));
+                     tv_cstr(arena_, out));
         }
     }
 }
@@ -124,7 +124,8 @@ static void test_fold_never_splits_utf8_sequences(void **state)
         strbuf_append_cstr(&text, i % 3 == 0 ? "€" : i % 3 == 1 ? "Ø" : "😀");
     }
     assert_non_null(vcard_add(arena_, card, NULL, "NOTE", NULL, strbuf_view(&text)));
-    assert_non_null(vcard_add(arena_, card, NULL, "FN", NULL, STR_VIEW_LIT("a€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€")));
+    assert_non_null(vcard_add(arena_, card, NULL, "FN", NULL,
+                              STR_VIEW_LIT("a€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€")));
     struct str_view out = tv_write(arena_, card);
     size_t start = 0;
     unsigned folds = 0;
@@ -149,16 +150,21 @@ static void test_params_quoted_when_holding_colon_semicolon_comma(void **state)
 {
     struct vcard *card = vcard_new(arena_, VCARD_V40);
     struct vcard_prop *p = vcard_add(arena_, card, "item1", "X-CRM-ACTIVITY",
-            "X-CRM-HREF=\"https://k.example/a;b\";X-CRM-TYPE=call", STR_VIEW_LIT("Called"));
+                                     "X-CRM-HREF=\"https://k.example/a;b\";X-CRM-TYPE=call",
+                                     STR_VIEW_LIT("Called"));
     assert_non_null(p);
-    assert_view_equal(p->raw, "item1.X-CRM-ACTIVITY;X-CRM-HREF=\"https://k.example/a;b\";X-CRM-TYPE=call:Called");
-    p = vcard_add(arena_, card, NULL, "ADR", "LABEL=\"1 Sea Rd, Brighton\"", STR_VIEW_LIT(";;1 Sea Rd;Brighton;;;"));
+    assert_view_equal(
+            p->raw,
+            "item1.X-CRM-ACTIVITY;X-CRM-HREF=\"https://k.example/a;b\";X-CRM-TYPE=call:Called");
+    p = vcard_add(arena_, card, NULL, "ADR", "LABEL=\"1 Sea Rd, Brighton\"",
+                  STR_VIEW_LIT(";;1 Sea Rd;Brighton;;;"));
     assert_view_equal(p->raw, "ADR;LABEL=\"1 Sea Rd, Brighton\":;;1 Sea Rd;Brighton;;;");
 }
 
 static void test_caret_encoding_in_40_output_only(void **state)
 {
-#define CARET_CARD(v) "BEGIN:VCARD\r\nVERSION:" v "\r\nADR;LABEL=\"Mill ^'Lane^'^n2^^nd floor\":;;\r\nEND:VCARD\r\n"
+#define CARET_CARD(v) \
+    "BEGIN:VCARD\r\nVERSION:" v "\r\nADR;LABEL=\"Mill ^'Lane^'^n2^^nd floor\":;;\r\nEND:VCARD\r\n"
     struct vcard *card = tv_parse(arena_, CARET_CARD("4.0"));
     card->props[0].raw = STR_VIEW_NULL; /* force composition from the parts */
     struct str_view out = tv_write(arena_, card);
@@ -171,11 +177,13 @@ static void test_caret_encoding_in_40_output_only(void **state)
 
 static void test_decoded_21_lines_written_without_transfer_params(void **state)
 {
-    struct vcard *card = tv_parse(arena_, "BEGIN:VCARD\r\nVERSION:3.0\r\n"
-                                          "NOTE;CHARSET=ISO-8859-1;ENCODING=QUOTED-PRINTABLE:caf=E9=0D=0Aok\r\n"
-                                          "X-KEEP;CHARSET=UTF-8:x\r\nEND:VCARD\r\n");
+    struct vcard *card =
+            tv_parse(arena_, "BEGIN:VCARD\r\nVERSION:3.0\r\n"
+                             "NOTE;CHARSET=ISO-8859-1;ENCODING=QUOTED-PRINTABLE:caf=E9=0D=0Aok\r\n"
+                             "X-KEEP;CHARSET=UTF-8:x\r\nEND:VCARD\r\n");
     struct str_view out = tv_write(arena_, card);
-    assert_string_equal(out.ptr, "BEGIN:VCARD\r\nVERSION:3.0\r\nNOTE:café\\nok\r\nX-KEEP:x\r\nEND:VCARD\r\n");
+    assert_string_equal(
+            out.ptr, "BEGIN:VCARD\r\nVERSION:3.0\r\nNOTE:café\\nok\r\nX-KEEP:x\r\nEND:VCARD\r\n");
 }
 
 static void test_build_helpers_compose_lines(void **state)
@@ -186,7 +194,8 @@ static void test_build_helpers_compose_lines(void **state)
     assert_view_equal(vcard_escape(arena_, STR_VIEW_LIT("Si3; Ltd"), true), "Si3\\; Ltd");
     assert_non_null(vcard_add(arena_, card, NULL, "UID", NULL, STR_VIEW_LIT("urn:uuid:5f0c")));
     assert_non_null(vcard_add(arena_, card, NULL, "FN", NULL, STR_VIEW_LIT("Joe Bloggs")));
-    assert_non_null(vcard_add(arena_, card, NULL, "TEL", "TYPE=cell;PREF=1", STR_VIEW_LIT("+44 7700 900123")));
+    assert_non_null(vcard_add(arena_, card, NULL, "TEL", "TYPE=cell;PREF=1",
+                              STR_VIEW_LIT("+44 7700 900123")));
     assert_non_null(vcard_add(arena_, card, NULL, "NOTE", NULL, note));
     /* a literal line break in a raw value cannot end the line */
     assert_non_null(vcard_add(arena_, card, NULL, "X-A", NULL, STR_VIEW_LIT("a\nEND:VCARD")));
@@ -195,9 +204,10 @@ static void test_build_helpers_compose_lines(void **state)
     assert_null(vcard_add(arena_, card, NULL, "X-B", "P=a:b", STR_VIEW_LIT("x")));
     assert_true(vcard_param_has(&card->props[2], "TYPE", "cell"));
     struct str_view out = tv_write(arena_, card);
-    assert_string_equal(out.ptr, "BEGIN:VCARD\r\nVERSION:4.0\r\nUID:urn:uuid:5f0c\r\nFN:Joe Bloggs\r\n"
-                                 "TEL;TYPE=cell;PREF=1:+44 7700 900123\r\n"
-                                 "NOTE:Line 1\\nA\\, B; C\\\\D\r\nX-A:a\\nEND:VCARD\r\nEND:VCARD\r\n");
+    assert_string_equal(out.ptr,
+                        "BEGIN:VCARD\r\nVERSION:4.0\r\nUID:urn:uuid:5f0c\r\nFN:Joe Bloggs\r\n"
+                        "TEL;TYPE=cell;PREF=1:+44 7700 900123\r\n"
+                        "NOTE:Line 1\\nA\\, B; C\\\\D\r\nX-A:a\\nEND:VCARD\r\nEND:VCARD\r\n");
     struct vcard *back = tv_parse(arena_, out.ptr);
     assert_int_equal(back->n_props, 5);
     assert_view_equal(vcard_value_text(arena_, back->props[3].value), "Line 1\nA, B; C\\D");
@@ -217,13 +227,18 @@ static void test_add_grows_a_parsed_card(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_golden_cards_round_trip_byte_for_byte, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_golden_cards_refolded_input_gives_same_content, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_output_uses_crlf_and_folds_at_75_octets, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_golden_cards_round_trip_byte_for_byte, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_golden_cards_refolded_input_gives_same_content, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_output_uses_crlf_and_folds_at_75_octets, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_fold_never_splits_utf8_sequences, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_params_quoted_when_holding_colon_semicolon_comma, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_params_quoted_when_holding_colon_semicolon_comma,
+                                        setup, teardown),
         cmocka_unit_test_setup_teardown(test_caret_encoding_in_40_output_only, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_decoded_21_lines_written_without_transfer_params, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_decoded_21_lines_written_without_transfer_params,
+                                        setup, teardown),
         cmocka_unit_test_setup_teardown(test_build_helpers_compose_lines, setup, teardown),
         cmocka_unit_test_setup_teardown(test_add_grows_a_parsed_card, setup, teardown),
     };
