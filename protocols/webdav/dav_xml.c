@@ -3,7 +3,7 @@
  *
  * libxml2 builds the tree, but SAX hooks run first: a DOCTYPE (internal or external
  * subset) stops the parser before any entity is declared, so neither DTD loading nor
- * entity expansion ("billion laughs") can happen; XML_PARSE_NONET forbids the network and
+ * expansion of declared entities ("billion laughs", external entities) can happen; XML_PARSE_NONET forbids the network and
  * XML_PARSE_HUGE stays off. Depth and element count are checked as elements start, so a
  * deep or wide body is refused before its tree is built. The tree is then copied into the
  * request arena as struct dav_xml_node and freed.
@@ -19,6 +19,8 @@
 
 #include "src/arena.h"
 #include "src/err.h"
+
+#define DAV_XML_NS_XML "http://www.w3.org/XML/1998/namespace"
 
 struct dav_xml_state {
     int depth;
@@ -149,9 +151,12 @@ int dav_xml_parse(struct arena *a, struct str_view body, struct dav_xml_node **r
         return ERR_NOMEM;
     }
     struct dav_xml_state st = { 0 };
-    /* Options first: xmlCtxtUseOptions resets some handlers. No NOENT (no substitution),
-     * no DTDLOAD/DTDATTR, no HUGE. */
-    xmlCtxtUseOptions(ctxt, XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+    /* Options first: xmlCtxtUseOptions resets some handlers. No DTDLOAD/DTDATTR, no HUGE.
+     * NOENT only makes libxml2 resolve the predefined and character references in place
+     * (without it "&amp;" in an attribute comes back as "&#38;"): the DOCTYPE hook stops
+     * the parser before any entity can be declared, so there is nothing else to expand. */
+    xmlCtxtUseOptions(ctxt, XML_PARSE_NONET | XML_PARSE_NOENT | XML_PARSE_NOERROR |
+                                    XML_PARSE_NOWARNING);
     ctxt->_private = &st;
     ctxt->sax->internalSubset = dav_xml_on_doctype;
     ctxt->sax->externalSubset = dav_xml_on_doctype;
@@ -266,7 +271,9 @@ static void dav_xml_serialize_in(struct strbuf *sb, const struct dav_xml_node *n
     }
     for (size_t i = 0; i < n->n_attrs; i++) {
         const struct dav_xml_attr *at = &n->attrs[i];
-        if (at->ns.len > 0) {
+        if (str_view_eq(at->ns, STR_VIEW_LIT(DAV_XML_NS_XML))) {
+            strbuf_append_cstr(sb, " xml:"); /* predeclared, may not be rebound */
+        } else if (at->ns.len > 0) {
             strbuf_appendf(sb, " xmlns:a%zu=\"", i);
             strbuf_append_xml_escaped(sb, at->ns);
             strbuf_appendf(sb, "\" a%zu:", i);
