@@ -87,4 +87,43 @@ bool caldav_data_req_verbatim(const struct caldav_data_req *dq);
 void caldav_data_render(const struct caldav_data_req *dq, const struct caldav_object *obj,
         struct strbuf *sb);
 
+/* ---------------------------------------------------------------- DAV glue */
+
+struct dav_data_hook;
+struct dav_put;
+
+/* The calendar-data pseudo-property of reports (calendar_multiget.c). ctx NULL: the body
+ * is loaded and parsed per member; a struct caldav_member_ctx supplies a parsed object. */
+struct caldav_member_ctx {
+    const struct caldav_object *obj; /* parsed body of the member being written, or NULL */
+};
+bool caldav_calendar_data(void *ctx, const struct dav_prop_ctx *pc, const struct dav_xml_node *elem,
+        struct strbuf *sb);
+extern const struct dav_data_hook caldav_data_hook;
+
+/* struct dav_flavour put_check of calendars (caldav.c) and of the inbox (403). */
+int caldav_put_check(struct dav_request *dr, struct dav_put *p);
+int caldav_inbox_put_check(struct dav_request *dr, struct dav_put *p);
+
+/* dav_report_fn handlers. */
+void caldav_query_report(struct dav_request *dr, const struct dav_xml_node *body);
+void caldav_multiget_report(struct dav_request *dr, const struct dav_xml_node *body);
+void caldav_sync_report(struct dav_request *dr, const struct dav_xml_node *body);
+void caldav_freebusy_report(struct dav_request *dr, const struct dav_xml_node *body);
+
+/* Implicit scheduling of a PUT (schedule.c): may rewrite p->put.body (SCHEDULE-STATUS,
+ * re-attached ORGANIZER/ATTENDEE, derived PARTSTAT) and *obj with it; writes deliveries
+ * into other users' collections in dr->txn. 0 or ERR_* with dr->err filled. */
+int caldav_schedule_put(struct dav_request *dr, struct dav_put *p, struct caldav_object *obj);
+
+/* The busy periods of user's calendars in [from, to) as FREEBUSY lines appended to sb
+ * (freebusy.c); at most CALDAV_MAX_INSTANCES periods. */
+int caldav_busy_lines(struct dav_request *dr, struct str_view user, uint64_t only_coll,
+        int64_t from, int64_t to, struct strbuf *sb);
+
+/* A resource name for a UID ("<uid>.ics" with unsafe bytes replaced), in a. */
+struct str_view caldav_name_for_uid(struct arena *a, const char *uid);
+/* The Schedule-Tag dead property key. */
+#define CALDAV_SCHEDULE_TAG_KEY "{" DAV_NS_CALDAV "}schedule-tag"
+
 #endif
