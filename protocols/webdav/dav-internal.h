@@ -134,7 +134,8 @@ void dav_xml_serialize(struct strbuf *sb, const struct dav_xml_node *n);
  * document. */
 int dav_xml_propfind(struct arena *a, struct str_view body, struct dav_propfind *out);
 int dav_xml_proppatch(struct arena *a, struct str_view body, struct dav_proppatch *out);
-/* RFC 5689 extended MKCOL body; ERR_UNSUPPORTED when the body is no <D:mkcol>. */
+/* RFC 5689 extended MKCOL body; ERR_UNSUPPORTED when a well-formed body is no <D:mkcol>,
+ * ERR_INVAL when it is not well-formed XML. */
 int dav_xml_mkcol(struct arena *a, struct str_view body, struct dav_mkcol *out);
 
 /* "{ns}name", the dead property key of the store. */

@@ -437,10 +437,10 @@ int dav_xml_mkcol(struct arena *a, struct str_view body, struct dav_mkcol *out)
     memset(out, 0, sizeof(*out));
     struct dav_xml_node *root;
     int rc = dav_xml_parse(a, body, &root);
-    if (rc == ERR_TOO_LARGE) {
+    if (rc != 0) {
         return rc;
     }
-    if (rc != 0 || !dav_xml_is(root, DAV_NS_DAV, "mkcol")) {
+    if (!dav_xml_is(root, DAV_NS_DAV, "mkcol")) {
         return ERR_UNSUPPORTED;
     }
     struct dav_patch_op *ops;

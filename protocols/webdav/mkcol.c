@@ -98,6 +98,10 @@ void dav_mkcol_handle(struct dav_request *dr)
     struct dav_mkcol mk = { 0 };
     if (dr->req->body.len > 0) {
         int rc = dav_xml_mkcol(dr->a, dr->req->body, &mk);
+        const char *ct = http_header(dr->req, "Content-Type");
+        if (rc == ERR_INVAL && (ct == NULL || strstr(ct, "xml") == NULL)) {
+            rc = ERR_UNSUPPORTED; /* RFC 4918 9.3: a body we do not understand at all */
+        }
         if (rc == ERR_UNSUPPORTED) {
             dav_fail_status(dr, 415, NULL, "MKCOL body is no extended MKCOL document");
         } else if (rc != 0) {

@@ -232,7 +232,7 @@ static void test_mkcol_extended_body(void **state)
     assert_true(qname_is(mk.types[1], DAV_NS_CARDDAV, "addressbook"));
     assert_int_equal(mk.n_ops, 1);
     assert_true(qname_is(mk.ops[0].qname, "DAV:", "displayname"));
-    assert_int_equal(dav_xml_mkcol(a, body("afafafaf"), &mk), ERR_UNSUPPORTED);
+    assert_int_equal(dav_xml_mkcol(a, body("afafafaf"), &mk), ERR_INVAL);
     assert_int_equal(dav_xml_mkcol(a, body("<x/>"), &mk), ERR_UNSUPPORTED);
 }
 
