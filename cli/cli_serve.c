@@ -13,6 +13,7 @@
 
 #include "cli/cli.h"
 #include "protocols/http/http.h"
+#include "protocols/ldap/ldapd.h"
 #include "protocols/webdav/dav.h"
 #include "src/err.h"
 #include "src/server.h"
@@ -61,7 +62,8 @@ static int cli_serve_run(struct cli *cli)
     struct server *srv = server_new(cfg);
     struct dav_app *app = dav_app_new(cfg, s);
     struct http_server *hs = app ? http_server_new(cfg, dav_handle, app) : NULL;
-    int rc = srv && hs ? 0 : ERR_NOMEM;
+    struct ldapd_server *ls = ldapd_server_new(cfg, s);
+    int rc = srv && hs && ls ? 0 : ERR_NOMEM;
     if (rc == 0) {
         http_server_set_auth(hs, dav_auth, app, dav_auth_needed, app);
         http_server_set_auth_lookup(hs, dav_auth_lookup, app);
@@ -71,13 +73,22 @@ static int cli_serve_run(struct cli *cli)
         rc = server_listen(srv, cfg->https_listen, true, &http_module, hs);
     }
     if (rc == 0) {
-        log_info(NULL, "kith %s serving %s (http %s, https %s)", KITH_VERSION, cfg->data_dir,
-                cfg->http_listen[0] ? cfg->http_listen : "off",
-                cfg->https_listen[0] ? cfg->https_listen : "off");
+        rc = server_listen(srv, cfg->ldap_listen, false, &ldapd_module, ls);
+    }
+    if (rc == 0) {
+        rc = server_listen(srv, cfg->ldaps_listen, true, &ldapd_module, ls);
+    }
+    if (rc == 0) {
+        log_info(NULL, "kith %s serving %s (http %s, https %s, ldap %s, ldaps %s)", KITH_VERSION,
+                cfg->data_dir, cfg->http_listen[0] ? cfg->http_listen : "off",
+                cfg->https_listen[0] ? cfg->https_listen : "off",
+                cfg->ldap_listen[0] ? cfg->ldap_listen : "off",
+                cfg->ldaps_listen[0] ? cfg->ldaps_listen : "off");
         rc = server_run(srv);
     }
     server_free(&srv);
     http_server_free(&hs);
+    ldapd_server_free(&ls);
     dav_app_free(&app);
     if (rc != 0) {
         cli_error("serve failed: %s", err_str(rc));

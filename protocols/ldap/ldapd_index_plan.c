@@ -1,0 +1,371 @@
+/*
+ * ldapd_index_plan.c: turn a search filter into candidate entity ids from the store's
+ * secondary indexes, so that indexable searches never walk the store (issue 4 item 5).
+ *
+ *   cn, displayName, sn, givenName  equality: NAME (first word); substrings: SUBSTR prefix
+ *                                   lookup of the longest word of any component (the
+ *                                   index holds every suffix of every name word)
+ *   o, ou (company, department)     equality / initial: NAME (first word, prefix)
+ *   mail                            equality: EMAIL; initial: EMAIL prefix; any/final:
+ *                                   SUBSTR prefix (address parts start there)
+ *   phone attributes (and ipPhone)  equality: PHONE_DIGITS and PHONE_E164 of the digits and
+ *                                   the E.164 form; initial: the same as prefix lookups;
+ *                                   no digit at all: no candidate
+ *   uid, crmId, entryUUID           the entity id itself
+ *   objectClass=<class>             KIND
+ *   and                             the smallest child's set; or: the union (any child
+ *                                   without an index makes the whole or a walk)
+ * Everything else (presence, not, >=, <=, unindexed attributes) returns "no index" and the
+ * caller walks the visible entities. Candidates are always checked with the real matcher.
+ */
+#include "protocols/ldap/ldapd-internal.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "src/arena.h"
+#include "src/config.h"
+#include "src/phone.h"
+
+static bool ldapd_word_byte(unsigned char c)
+{
+    return c >= 0x80 || isalnum(c);
+}
+
+bool ldapd_word(struct str_view s, size_t *pos, struct str_view *word_out)
+{
+    size_t i = *pos;
+    while (i < s.len && !ldapd_word_byte((unsigned char)s.ptr[i])) {
+        i++;
+    }
+    size_t start = i;
+    while (i < s.len && ldapd_word_byte((unsigned char)s.ptr[i])) {
+        i++;
+    }
+    *pos = i;
+    *word_out = str_view_make(s.ptr + start, i - start);
+    return i > start;
+}
+
+static struct ldapd_idset *ldapd_set_new(struct arena *a)
+{
+    return arena_new_obj(a, struct ldapd_idset);
+}
+
+struct ldapd_collect {
+    struct arena *a;
+    struct ldapd_idset *set;
+};
+
+static void ldapd_set_add(struct arena *a, struct ldapd_idset *s, const struct store_id *id)
+{
+    if (s->n == s->cap) {
+        size_t cap = s->cap ? s->cap * 2 : 16;
+        struct store_id *grown = arena_new_array(a, struct store_id, cap);
+        if (s->n) {
+            memcpy(grown, s->ids, s->n * sizeof(*grown));
+        }
+        s->ids = grown;
+        s->cap = cap;
+    }
+    s->ids[s->n++] = *id;
+}
+
+static int ldapd_collect_id(void *ctx, const struct store_id *id)
+{
+    struct ldapd_collect *c = ctx;
+    ldapd_set_add(c->a, c->set, id);
+    return 0;
+}
+
+static void ldapd_lookup(struct ldapd_req *op, struct ldapd_idset *s, enum store_index ix,
+        struct str_view value, bool prefix)
+{
+    if (value.len == 0) {
+        return;
+    }
+    struct ldapd_collect c = { op->a, s };
+    store_entity_lookup(op->txn, ix, value, prefix, ldapd_collect_id, &c);
+}
+
+static int ldapd_id_cmp(const void *x, const void *y)
+{
+    return memcmp(x, y, STORE_ID_LEN);
+}
+
+static void ldapd_set_finish(struct ldapd_idset *s)
+{
+    if (s->n < 2) {
+        return;
+    }
+    qsort(s->ids, s->n, sizeof(*s->ids), ldapd_id_cmp);
+    size_t w = 1;
+    for (size_t r = 1; r < s->n; r++) {
+        if (memcmp(&s->ids[r], &s->ids[w - 1], STORE_ID_LEN) != 0) {
+            s->ids[w++] = s->ids[r];
+        }
+    }
+    s->n = w;
+}
+
+/* ------------------------------------------------------------------ per attribute */
+
+static struct str_view ldapd_longest_word(struct str_view v, struct str_view best)
+{
+    size_t pos = 0;
+    struct str_view w;
+    while (ldapd_word(v, &pos, &w)) {
+        if (w.len > best.len) {
+            best = w;
+        }
+    }
+    return best;
+}
+
+/* cn, sn, givenName, displayName: the names whose words' suffixes are in SUBSTR. */
+static struct ldapd_idset *ldapd_plan_name(struct ldapd_req *op, const struct ldapd_filter *f,
+        bool substr_index)
+{
+    struct ldapd_idset *s = ldapd_set_new(op->a);
+    struct str_view w = STR_VIEW_NULL;
+    size_t pos = 0;
+    if (f->kind == LDAPD_FILTER_EQUALITY || f->kind == LDAPD_FILTER_APPROX) {
+        if (!ldapd_word(ldapd_fold(op->a, f->value, true), &pos, &w)) {
+            return NULL;
+        }
+        ldapd_lookup(op, s, STORE_IX_NAME, w, false);
+        return s;
+    }
+    if (f->kind != LDAPD_FILTER_SUBSTRINGS) {
+        return NULL;
+    }
+    if (!substr_index) {
+        /* o, ou: words are indexed whole; the initial's first word starts a value word. */
+        if (f->initial.ptr == NULL ||
+                !ldapd_word(ldapd_fold(op->a, f->initial, false), &pos, &w)) {
+            return NULL;
+        }
+        ldapd_lookup(op, s, STORE_IX_NAME, w, true);
+        return s;
+    }
+    /* Any piece of a word is a prefix of one of its suffixes. */
+    if (f->initial.ptr) {
+        w = ldapd_longest_word(ldapd_fold(op->a, f->initial, false), w);
+    }
+    for (size_t i = 0; i < f->n_any; i++) {
+        w = ldapd_longest_word(ldapd_fold(op->a, f->any[i], false), w);
+    }
+    if (f->final.ptr) {
+        w = ldapd_longest_word(ldapd_fold(op->a, f->final, false), w);
+    }
+    if (w.len == 0) {
+        return NULL;
+    }
+    ldapd_lookup(op, s, STORE_IX_SUBSTR, w, true);
+    return s;
+}
+
+static struct str_view ldapd_mail_piece(struct arena *a, struct str_view v)
+{
+    struct str_view f = ldapd_fold(a, v, false);
+    while (f.len && strchr(".@-_+ ", f.ptr[0]) != NULL) {
+        f.ptr++;
+        f.len--;
+    }
+    return f;
+}
+
+static struct ldapd_idset *ldapd_plan_mail(struct ldapd_req *op, const struct ldapd_filter *f)
+{
+    struct ldapd_idset *s = ldapd_set_new(op->a);
+    if (f->kind == LDAPD_FILTER_EQUALITY || f->kind == LDAPD_FILTER_APPROX) {
+        ldapd_lookup(op, s, STORE_IX_EMAIL, ldapd_fold(op->a, f->value, true), false);
+        return s;
+    }
+    if (f->kind != LDAPD_FILTER_SUBSTRINGS) {
+        return NULL;
+    }
+    if (f->initial.ptr && f->initial.len) {
+        ldapd_lookup(op, s, STORE_IX_EMAIL, ldapd_fold(op->a, f->initial, false), true);
+        return s;
+    }
+    struct str_view best = STR_VIEW_NULL;
+    for (size_t i = 0; i < f->n_any; i++) {
+        struct str_view p = ldapd_mail_piece(op->a, f->any[i]);
+        best = p.len > best.len ? p : best;
+    }
+    if (f->final.ptr) {
+        struct str_view p = ldapd_mail_piece(op->a, f->final);
+        best = p.len > best.len ? p : best;
+    }
+    if (best.len == 0) {
+        return NULL;
+    }
+    ldapd_lookup(op, s, STORE_IX_SUBSTR, best, true);
+    return s;
+}
+
+static bool ldapd_has_digit(struct str_view v)
+{
+    for (size_t i = 0; i < v.len; i++) {
+        if (isdigit((unsigned char)v.ptr[i])) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static void ldapd_phone_lookups(struct ldapd_req *op, struct ldapd_idset *s, struct str_view v,
+        bool prefix)
+{
+    char d[64], e[PHONE_E164_SIZE];
+    ldapd_phone_forms(op->cfg, v, d, sizeof(d), e, sizeof(e));
+    ldapd_lookup(op, s, STORE_IX_PHONE_DIGITS, str_view_of(d), prefix);
+    ldapd_lookup(op, s, STORE_IX_PHONE_E164, str_view_of(d), prefix);
+    if (e[0] && strcmp(d, e) != 0) {
+        ldapd_lookup(op, s, STORE_IX_PHONE_DIGITS, str_view_of(e), prefix);
+        ldapd_lookup(op, s, STORE_IX_PHONE_E164, str_view_of(e), prefix);
+    }
+}
+
+static struct ldapd_idset *ldapd_plan_phone(struct ldapd_req *op, const struct ldapd_filter *f)
+{
+    struct ldapd_idset *s = ldapd_set_new(op->a);
+    if (f->kind == LDAPD_FILTER_EQUALITY || f->kind == LDAPD_FILTER_APPROX) {
+        if (ldapd_has_digit(f->value)) {
+            ldapd_phone_lookups(op, s, f->value, false);
+        }
+        return s; /* no digit: FALSE for every entry */
+    }
+    if (f->kind != LDAPD_FILTER_SUBSTRINGS) {
+        return NULL;
+    }
+    bool digits = (f->initial.ptr && ldapd_has_digit(f->initial)) ||
+                  (f->final.ptr && ldapd_has_digit(f->final));
+    for (size_t i = 0; i < f->n_any && !digits; i++) {
+        digits = ldapd_has_digit(f->any[i]);
+    }
+    if (!digits) {
+        return s;
+    }
+    if (f->initial.ptr == NULL || !ldapd_has_digit(f->initial)) {
+        return NULL; /* "*1234": no suffix index on numbers */
+    }
+    ldapd_phone_lookups(op, s, f->initial, true);
+    return s;
+}
+
+static struct ldapd_idset *ldapd_plan_kind(struct ldapd_req *op, struct str_view oc)
+{
+    static const struct {
+        const char *name;
+        char kind;
+    } map[] = {
+        { "person", '1' }, { "organizationalPerson", '1' }, { "inetOrgPerson", '1' },
+        { "organization", '2' }, { "organizationalUnit", '3' },
+    };
+    for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
+        if (ldapd_schema_oc_match(str_view_of(map[i].name), ldapd_fold(op->a, oc, true))) {
+            struct ldapd_idset *s = ldapd_set_new(op->a);
+            ldapd_lookup(op, s, STORE_IX_KIND, str_view_make(&map[i].kind, 1), false);
+            return s;
+        }
+    }
+    return NULL; /* top, crmEntity, or a class no entity has (the matcher says FALSE) */
+}
+
+static struct ldapd_idset *ldapd_plan_item(struct ldapd_req *op, const struct ldapd_filter *f)
+{
+    const struct ldapd_attr_def *d = f->attr.valid ? ldapd_schema_find(f->attr.type) : NULL;
+    if (d == NULL || f->attr.options.len || (d->flags & LDAPD_AF_NEVER)) {
+        return ldapd_set_new(op->a); /* Undefined or FALSE everywhere */
+    }
+    if (f->kind == LDAPD_FILTER_PRESENT) {
+        return NULL;
+    }
+    switch (d->alias_of) {
+    case LDAPD_A_CN:
+    case LDAPD_A_DISPLAYNAME:
+    case LDAPD_A_SN:
+    case LDAPD_A_GIVENNAME:
+        return ldapd_plan_name(op, f, true);
+    case LDAPD_A_O:
+    case LDAPD_A_OU:
+        return ldapd_plan_name(op, f, false);
+    case LDAPD_A_MAIL:
+        return ldapd_plan_mail(op, f);
+    case LDAPD_A_TELEPHONENUMBER:
+    case LDAPD_A_MOBILE:
+    case LDAPD_A_HOMEPHONE:
+    case LDAPD_A_FAX:
+    case LDAPD_A_PAGER:
+        return ldapd_plan_phone(op, f);
+    case LDAPD_A_UID:
+    case LDAPD_A_CRMID:
+    case LDAPD_A_ENTRYUUID:
+        if (f->kind == LDAPD_FILTER_EQUALITY) {
+            struct ldapd_idset *s = ldapd_set_new(op->a);
+            struct store_id id;
+            if (ldapd_id_parse(f->value, &id)) {
+                ldapd_set_add(op->a, s, &id);
+            }
+            return s;
+        }
+        return NULL;
+    case LDAPD_A_OBJECTCLASS:
+        return f->kind == LDAPD_FILTER_EQUALITY ? ldapd_plan_kind(op, f->value) : NULL;
+    default:
+        return NULL;
+    }
+}
+
+static struct ldapd_idset *ldapd_plan_node(struct ldapd_req *op, const struct ldapd_filter *f)
+{
+    switch (f->kind) {
+    case LDAPD_FILTER_AND: {
+        struct ldapd_idset *best = NULL;
+        for (const struct ldapd_filter *c = f->children; c != NULL; c = c->next) {
+            struct ldapd_idset *s = ldapd_plan_node(op, c);
+            if (s != NULL && (best == NULL || s->n < best->n)) {
+                best = s;
+                if (s->n == 0) {
+                    break;
+                }
+            }
+        }
+        return best;
+    }
+    case LDAPD_FILTER_OR: {
+        struct ldapd_idset *u = ldapd_set_new(op->a);
+        for (const struct ldapd_filter *c = f->children; c != NULL; c = c->next) {
+            struct ldapd_idset *s = ldapd_plan_node(op, c);
+            if (s == NULL) {
+                return NULL;
+            }
+            for (size_t i = 0; i < s->n; i++) {
+                ldapd_set_add(op->a, u, &s->ids[i]);
+            }
+        }
+        ldapd_set_finish(u);
+        return u;
+    }
+    case LDAPD_FILTER_NOT:
+        return NULL;
+    case LDAPD_FILTER_EXTENSIBLE:
+        return ldapd_set_new(op->a); /* Undefined: never TRUE */
+    default: {
+        struct ldapd_idset *s = ldapd_plan_item(op, f);
+        if (s != NULL) {
+            ldapd_set_finish(s);
+        }
+        return s;
+    }
+    }
+}
+
+int ldapd_plan(struct ldapd_req *op, const struct ldapd_filter *f, struct ldapd_idset **set_out)
+{
+    *set_out = ldapd_plan_node(op, f);
+    return 0;
+}
