@@ -229,6 +229,7 @@ struct ldapd_req {
     struct timespec deadline; /* timeLimit; tv_sec 0: none */
 };
 
+
 struct ldapd_org {
     struct store_id id;
     struct str_view fold; /* case-folded name */
@@ -416,6 +417,11 @@ bool ldapd_word(struct str_view s, size_t *pos, struct str_view *word_out);
  * visible entities"; an empty set means no entity can match. Never misses an entity that
  * can match, except mail infixes that start inside an address part (docs/ldap.md). */
 int ldapd_plan(struct ldapd_req *op, const struct ldapd_filter *f, struct ldapd_idset **set_out);
+/* The same candidates handed to fn as the index walks find them (each once, in no useful
+ * order), so a search that stops at its size limit stops walking too. ERR_NOT_FOUND: no
+ * usable index (walk the store); otherwise 0, also when fn stopped the walk. */
+int ldapd_plan_stream(struct ldapd_req *op, const struct ldapd_filter *f,
+        store_entity_id_fn *fn, void *ctx);
 
 /* ------------------------------------------------------------------ operations */
 

@@ -26,6 +26,7 @@
 
 #include "src/arena.h"
 #include "src/config.h"
+#include "src/err.h"
 #include "src/phone.h"
 
 static bool ldapd_word_byte(unsigned char c)
@@ -48,23 +49,29 @@ bool ldapd_word(struct str_view s, size_t *pos, struct str_view *word_out)
     return i > start;
 }
 
-static struct ldapd_idset *ldapd_set_new(struct arena *a)
+static void ldapd_set_release(void *p)
 {
-    return arena_new_obj(a, struct ldapd_idset);
+    struct ldapd_idset *s = p;
+    free(s->ids);
+    s->ids = NULL;
 }
 
-struct ldapd_collect {
-    struct arena *a;
-    struct ldapd_idset *set;
-};
+/* Id arrays grow with realloc, not in the arena: a prefix lookup may collect tens of
+ * thousands of ids, and arena growth would copy and zero-fill every doubling. */
+static struct ldapd_idset *ldapd_set_new(struct arena *a)
+{
+    struct ldapd_idset *s = arena_new_obj(a, struct ldapd_idset);
+    arena_on_free(a, ldapd_set_release, s);
+    return s;
+}
 
-static void ldapd_set_add(struct arena *a, struct ldapd_idset *s, const struct store_id *id)
+static void ldapd_set_add(struct ldapd_idset *s, const struct store_id *id)
 {
     if (s->n == s->cap) {
-        size_t cap = s->cap ? s->cap * 2 : 16;
-        struct store_id *grown = arena_new_array(a, struct store_id, cap);
-        if (s->n) {
-            memcpy(grown, s->ids, s->n * sizeof(*grown));
+        size_t cap = s->cap ? s->cap * 2 : 64;
+        struct store_id *grown = realloc(s->ids, cap * sizeof(*grown));
+        if (grown == NULL) {
+            abort(); /* out of memory aborts, as the arena does */
         }
         s->ids = grown;
         s->cap = cap;
@@ -74,24 +81,64 @@ static void ldapd_set_add(struct arena *a, struct ldapd_idset *s, const struct s
 
 static int ldapd_collect_id(void *ctx, const struct store_id *id)
 {
-    struct ldapd_collect *c = ctx;
-    ldapd_set_add(c->a, c->set, id);
+    ldapd_set_add(ctx, id);
     return 0;
 }
 
-static void ldapd_lookup(struct ldapd_req *op, struct ldapd_idset *s, enum store_index ix,
+/* A plan node: "no index" (all), or lookups not yet run plus explicit ids, or a set. */
+struct ldapd_lk {
+    enum store_index ix;
+    struct str_view value;
+    bool prefix;
+};
+
+struct ldapd_pnode {
+    bool all;
+    struct ldapd_lk *lks;
+    size_t n_lks, cap_lks;
+    struct ldapd_idset *set; /* explicit ids (uid=<uuid>) or a materialised AND */
+};
+
+static struct ldapd_pnode *ldapd_pnode_new(struct arena *a)
+{
+    struct ldapd_pnode *p = arena_new_obj(a, struct ldapd_pnode);
+    p->set = ldapd_set_new(a);
+    return p;
+}
+
+static void ldapd_lookup(struct ldapd_req *op, struct ldapd_pnode *p, enum store_index ix,
         struct str_view value, bool prefix)
 {
     if (value.len == 0) {
         return;
     }
-    struct ldapd_collect c = { op->a, s };
-    store_entity_lookup(op->txn, ix, value, prefix, ldapd_collect_id, &c);
+    for (size_t i = 0; i < p->n_lks; i++) {
+        if (p->lks[i].ix == ix && p->lks[i].prefix == prefix && str_view_eq(p->lks[i].value, value)) {
+            return; /* cn, sn and mail ask the same "*x*" of SUBSTR: walk it once */
+        }
+    }
+    if (p->n_lks == p->cap_lks) {
+        size_t cap = p->cap_lks ? p->cap_lks * 2 : 4;
+        struct ldapd_lk *grown = arena_new_array(op->a, struct ldapd_lk, cap);
+        if (p->n_lks) {
+            memcpy(grown, p->lks, p->n_lks * sizeof(*grown));
+        }
+        p->lks = grown;
+        p->cap_lks = cap;
+    }
+    p->lks[p->n_lks++] = (struct ldapd_lk){ ix, str_view_make(str_view_dup(op->a, value),
+                                                        value.len), prefix };
 }
 
 static int ldapd_id_cmp(const void *x, const void *y)
 {
-    return memcmp(x, y, STORE_ID_LEN);
+    uint64_t a[2], b[2];
+    memcpy(a, x, 16);
+    memcpy(b, y, 16);
+    if (a[0] != b[0]) {
+        return a[0] < b[0] ? -1 : 1;
+    }
+    return (a[1] > b[1]) - (a[1] < b[1]);
 }
 
 static void ldapd_set_finish(struct ldapd_idset *s)
@@ -124,10 +171,10 @@ static struct str_view ldapd_longest_word(struct str_view v, struct str_view bes
 }
 
 /* cn, sn, givenName, displayName: the names whose words' suffixes are in SUBSTR. */
-static struct ldapd_idset *ldapd_plan_name(struct ldapd_req *op, const struct ldapd_filter *f,
+static struct ldapd_pnode *ldapd_plan_name(struct ldapd_req *op, const struct ldapd_filter *f,
         bool substr_index)
 {
-    struct ldapd_idset *s = ldapd_set_new(op->a);
+    struct ldapd_pnode *s = ldapd_pnode_new(op->a);
     struct str_view w = STR_VIEW_NULL;
     size_t pos = 0;
     if (f->kind == LDAPD_FILTER_EQUALITY || f->kind == LDAPD_FILTER_APPROX) {
@@ -176,9 +223,9 @@ static struct str_view ldapd_mail_piece(struct arena *a, struct str_view v)
     return f;
 }
 
-static struct ldapd_idset *ldapd_plan_mail(struct ldapd_req *op, const struct ldapd_filter *f)
+static struct ldapd_pnode *ldapd_plan_mail(struct ldapd_req *op, const struct ldapd_filter *f)
 {
-    struct ldapd_idset *s = ldapd_set_new(op->a);
+    struct ldapd_pnode *s = ldapd_pnode_new(op->a);
     if (f->kind == LDAPD_FILTER_EQUALITY || f->kind == LDAPD_FILTER_APPROX) {
         ldapd_lookup(op, s, STORE_IX_EMAIL, ldapd_fold(op->a, f->value, true), false);
         return s;
@@ -216,7 +263,7 @@ static bool ldapd_has_digit(struct str_view v)
     return false;
 }
 
-static void ldapd_phone_lookups(struct ldapd_req *op, struct ldapd_idset *s, struct str_view v,
+static void ldapd_phone_lookups(struct ldapd_req *op, struct ldapd_pnode *s, struct str_view v,
         bool prefix)
 {
     char d[64], e[PHONE_E164_SIZE];
@@ -229,11 +276,11 @@ static void ldapd_phone_lookups(struct ldapd_req *op, struct ldapd_idset *s, str
     }
 }
 
-static struct ldapd_idset *ldapd_plan_phone(struct ldapd_req *op, const struct ldapd_filter *f)
+static struct ldapd_pnode *ldapd_plan_phone(struct ldapd_req *op, const struct ldapd_filter *f)
 {
-    struct ldapd_idset *s = ldapd_set_new(op->a);
+    struct ldapd_pnode *s = ldapd_pnode_new(op->a);
     if (f->kind == LDAPD_FILTER_EQUALITY || f->kind == LDAPD_FILTER_APPROX) {
-        if (ldapd_has_digit(f->value)) {
+        if (ldapd_has_digit(f->value)) { /* several forms: ids repeat, the union dedupes */
             ldapd_phone_lookups(op, s, f->value, false);
         }
         return s; /* no digit: FALSE for every entry */
@@ -256,7 +303,7 @@ static struct ldapd_idset *ldapd_plan_phone(struct ldapd_req *op, const struct l
     return s;
 }
 
-static struct ldapd_idset *ldapd_plan_kind(struct ldapd_req *op, struct str_view oc)
+static struct ldapd_pnode *ldapd_plan_kind(struct ldapd_req *op, struct str_view oc)
 {
     static const struct {
         const char *name;
@@ -267,7 +314,7 @@ static struct ldapd_idset *ldapd_plan_kind(struct ldapd_req *op, struct str_view
     };
     for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
         if (ldapd_schema_oc_match(str_view_of(map[i].name), ldapd_fold(op->a, oc, true))) {
-            struct ldapd_idset *s = ldapd_set_new(op->a);
+            struct ldapd_pnode *s = ldapd_pnode_new(op->a);
             ldapd_lookup(op, s, STORE_IX_KIND, str_view_make(&map[i].kind, 1), false);
             return s;
         }
@@ -275,11 +322,11 @@ static struct ldapd_idset *ldapd_plan_kind(struct ldapd_req *op, struct str_view
     return NULL; /* top, crmEntity, or a class no entity has (the matcher says FALSE) */
 }
 
-static struct ldapd_idset *ldapd_plan_item(struct ldapd_req *op, const struct ldapd_filter *f)
+static struct ldapd_pnode *ldapd_plan_item(struct ldapd_req *op, const struct ldapd_filter *f)
 {
     const struct ldapd_attr_def *d = f->attr.valid ? ldapd_schema_find(f->attr.type) : NULL;
     if (d == NULL || f->attr.options.len || (d->flags & LDAPD_AF_NEVER)) {
-        return ldapd_set_new(op->a); /* Undefined or FALSE everywhere */
+        return ldapd_pnode_new(op->a); /* Undefined or FALSE everywhere */
     }
     if (f->kind == LDAPD_FILTER_PRESENT) {
         return NULL;
@@ -305,10 +352,10 @@ static struct ldapd_idset *ldapd_plan_item(struct ldapd_req *op, const struct ld
     case LDAPD_A_CRMID:
     case LDAPD_A_ENTRYUUID:
         if (f->kind == LDAPD_FILTER_EQUALITY) {
-            struct ldapd_idset *s = ldapd_set_new(op->a);
+            struct ldapd_pnode *s = ldapd_pnode_new(op->a);
             struct store_id id;
             if (ldapd_id_parse(f->value, &id)) {
-                ldapd_set_add(op->a, s, &id);
+                ldapd_set_add(s->set, &id);
             }
             return s;
         }
@@ -320,52 +367,177 @@ static struct ldapd_idset *ldapd_plan_item(struct ldapd_req *op, const struct ld
     }
 }
 
-static struct ldapd_idset *ldapd_plan_node(struct ldapd_req *op, const struct ldapd_filter *f)
+/* Run p's lookups, calling fn per id (duplicates possible); a non-zero fn stops. */
+static int ldapd_pnode_run(struct ldapd_req *op, const struct ldapd_pnode *p,
+        store_entity_id_fn *fn, void *ctx)
+{
+    for (size_t i = 0; i < p->set->n; i++) {
+        int rc = fn(ctx, &p->set->ids[i]);
+        if (rc != 0) {
+            return rc;
+        }
+    }
+    for (size_t i = 0; i < p->n_lks; i++) {
+        const struct ldapd_lk *lk = &p->lks[i];
+        int rc = store_entity_lookup(op->txn, lk->ix, lk->value, lk->prefix, fn, ctx);
+        if (rc != 0) {
+            return rc;
+        }
+    }
+    return 0;
+}
+
+/* Run the lookups into p's set, sorted and unique. */
+static struct ldapd_pnode *ldapd_pnode_materialize(struct ldapd_req *op, struct ldapd_pnode *p)
+{
+    for (size_t i = 0; i < p->n_lks; i++) {
+        const struct ldapd_lk *lk = &p->lks[i];
+        store_entity_lookup(op->txn, lk->ix, lk->value, lk->prefix, ldapd_collect_id, p->set);
+    }
+    p->n_lks = 0;
+    ldapd_set_finish(p->set);
+    return p;
+}
+
+static struct ldapd_pnode *ldapd_plan_node(struct ldapd_req *op, const struct ldapd_filter *f)
 {
     switch (f->kind) {
     case LDAPD_FILTER_AND: {
-        struct ldapd_idset *best = NULL;
+        struct ldapd_pnode *best = NULL;
+        size_t indexed = 0;
         for (const struct ldapd_filter *c = f->children; c != NULL; c = c->next) {
-            struct ldapd_idset *s = ldapd_plan_node(op, c);
-            if (s != NULL && (best == NULL || s->n < best->n)) {
-                best = s;
-                if (s->n == 0) {
-                    break;
-                }
+            struct ldapd_pnode *p = ldapd_plan_node(op, c);
+            if (p->all) {
+                continue;
             }
+            if (indexed++ == 0) {
+                best = p;
+                continue;
+            }
+            /* Two indexed children: count both and keep the smaller. */
+            if (best->n_lks) {
+                ldapd_pnode_materialize(op, best);
+            }
+            ldapd_pnode_materialize(op, p);
+            if (p->set->n < best->set->n) {
+                best = p;
+            }
+        }
+        if (best == NULL) {
+            best = ldapd_pnode_new(op->a);
+            best->all = true;
         }
         return best;
     }
     case LDAPD_FILTER_OR: {
-        struct ldapd_idset *u = ldapd_set_new(op->a);
+        struct ldapd_pnode *u = ldapd_pnode_new(op->a);
         for (const struct ldapd_filter *c = f->children; c != NULL; c = c->next) {
-            struct ldapd_idset *s = ldapd_plan_node(op, c);
-            if (s == NULL) {
-                return NULL;
+            struct ldapd_pnode *p = ldapd_plan_node(op, c);
+            if (p->all) {
+                u->all = true;
+                return u;
             }
-            for (size_t i = 0; i < s->n; i++) {
-                ldapd_set_add(op->a, u, &s->ids[i]);
+            for (size_t i = 0; i < p->set->n; i++) {
+                ldapd_set_add(u->set, &p->set->ids[i]);
+            }
+            for (size_t i = 0; i < p->n_lks; i++) {
+                ldapd_lookup(op, u, p->lks[i].ix, p->lks[i].value, p->lks[i].prefix);
             }
         }
-        ldapd_set_finish(u);
         return u;
     }
-    case LDAPD_FILTER_NOT:
-        return NULL;
+    case LDAPD_FILTER_NOT: {
+        struct ldapd_pnode *p = ldapd_pnode_new(op->a);
+        p->all = true;
+        return p;
+    }
     case LDAPD_FILTER_EXTENSIBLE:
-        return ldapd_set_new(op->a); /* Undefined: never TRUE */
+        return ldapd_pnode_new(op->a); /* Undefined: never TRUE */
     default: {
-        struct ldapd_idset *s = ldapd_plan_item(op, f);
-        if (s != NULL) {
-            ldapd_set_finish(s);
+        struct ldapd_pnode *p = ldapd_plan_item(op, f);
+        if (p == NULL) {
+            p = ldapd_pnode_new(op->a);
+            p->all = true;
         }
-        return s;
+        return p;
     }
     }
 }
 
 int ldapd_plan(struct ldapd_req *op, const struct ldapd_filter *f, struct ldapd_idset **set_out)
 {
-    *set_out = ldapd_plan_node(op, f);
+    struct ldapd_pnode *p = ldapd_plan_node(op, f);
+    *set_out = p->all ? NULL : ldapd_pnode_materialize(op, p)->set;
     return 0;
+}
+
+/* Streaming: ids in index order, each once (an open-addressing hash of the ids seen). */
+struct ldapd_stream {
+    store_entity_id_fn *fn;
+    void *ctx;
+    struct store_id *slots;
+    size_t cap, n;
+};
+
+static uint64_t ldapd_id_hash(const struct store_id *id)
+{
+    uint64_t h;
+    memcpy(&h, id->b + 8, 8); /* UUIDs are random in their last 8 bytes */
+    return h * 0x9e3779b97f4a7c15ull;
+}
+
+static bool ldapd_stream_seen(struct ldapd_stream *st, const struct store_id *id)
+{
+    static const struct store_id zero;
+    if (memcmp(id, &zero, sizeof(zero)) == 0) {
+        return true;
+    }
+    if ((st->n + 1) * 2 > st->cap) {
+        size_t cap = st->cap ? st->cap * 2 : 256;
+        struct store_id *slots = calloc(cap, sizeof(*slots));
+        if (slots == NULL) {
+            abort();
+        }
+        for (size_t i = 0; i < st->cap; i++) {
+            if (memcmp(&st->slots[i], &zero, sizeof(zero)) != 0) {
+                size_t j = ldapd_id_hash(&st->slots[i]) & (cap - 1);
+                while (memcmp(&slots[j], &zero, sizeof(zero)) != 0) {
+                    j = (j + 1) & (cap - 1);
+                }
+                slots[j] = st->slots[i];
+            }
+        }
+        free(st->slots);
+        st->slots = slots;
+        st->cap = cap;
+    }
+    size_t j = ldapd_id_hash(id) & (st->cap - 1);
+    while (memcmp(&st->slots[j], &zero, sizeof(zero)) != 0) {
+        if (memcmp(&st->slots[j], id, sizeof(*id)) == 0) {
+            return true;
+        }
+        j = (j + 1) & (st->cap - 1);
+    }
+    st->slots[j] = *id;
+    st->n++;
+    return false;
+}
+
+static int ldapd_stream_id(void *ctx, const struct store_id *id)
+{
+    struct ldapd_stream *st = ctx;
+    return ldapd_stream_seen(st, id) ? 0 : st->fn(st->ctx, id);
+}
+
+int ldapd_plan_stream(struct ldapd_req *op, const struct ldapd_filter *f,
+        store_entity_id_fn *fn, void *ctx)
+{
+    struct ldapd_pnode *p = ldapd_plan_node(op, f);
+    if (p->all) {
+        return ERR_NOT_FOUND;
+    }
+    struct ldapd_stream st = { fn, ctx, NULL, 0, 0 };
+    int rc = ldapd_pnode_run(op, p, ldapd_stream_id, &st);
+    free(st.slots);
+    return rc > 0 ? 0 : rc;
 }

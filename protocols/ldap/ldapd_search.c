@@ -272,6 +272,16 @@ static int ldapd_entity_cb(void *ctx, const struct store_entity *ent)
     return r->stop ? 1 : 0;
 }
 
+static int ldapd_entity_id_cb(void *ctx, const struct store_id *id)
+{
+    struct ldapd_run *r = ctx;
+    struct store_entity ent = { 0 };
+    if (store_entity_get(r->op->txn, id, &ent) == 0) {
+        return ldapd_entity_cb(r, &ent);
+    }
+    return r->stop ? 1 : 0;
+}
+
 static void ldapd_walk_entities(struct ldapd_run *r)
 {
     const struct ldapd_target *t = &r->target;
@@ -289,6 +299,15 @@ static void ldapd_walk_entities(struct ldapd_run *r)
     if (r->scope == LDAPD_SCOPE_BASE && t->kind != LDAPD_T_ENTITY) {
         return;
     }
+    if (!r->collect && r->m->paged == NULL) {
+        /* Order does not matter: take candidates as the index yields them and stop with
+         * the size limit (Thunderbird's "*ann*" has thousands of candidates, wants 50). */
+        if (ldapd_plan_stream(r->op, r->s->filter, ldapd_entity_id_cb, r) != ERR_NOT_FOUND) {
+            return;
+        }
+        store_entity_list(r->op->txn, 0, ldapd_entity_cb, r);
+        return;
+    }
     struct ldapd_idset *set;
     ldapd_plan(r->op, r->s->filter, &set);
     if (set == NULL) {
@@ -296,10 +315,7 @@ static void ldapd_walk_entities(struct ldapd_run *r)
         return;
     }
     for (size_t i = 0; i < set->n && !r->stop; i++) {
-        struct store_entity ent = { 0 };
-        if (store_entity_get(r->op->txn, &set->ids[i], &ent) == 0) {
-            ldapd_entity_cb(r, &ent);
-        }
+        ldapd_entity_id_cb(r, &set->ids[i]);
     }
 }
 
