@@ -21,7 +21,7 @@ struct dav_cm_prop {
 };
 
 struct dav_cm_item {
-    struct str_view rel;     /* name relative to the source ("" for the source itself) */
+    struct str_view rel; /* name relative to the source ("" for the source itself) */
     struct str_view type, body;
     struct dav_cm_prop *props;
     size_t n_props, cap_props;
@@ -53,7 +53,7 @@ static int dav_cm_prop_add(void *ctx, struct str_view key, struct str_view value
 }
 
 static int dav_cm_read(struct dav_request *dr, const struct store_collection *c,
-        struct str_view name, size_t src_len, struct dav_cm_item *it)
+                       struct str_view name, size_t src_len, struct dav_cm_item *it)
 {
     struct store_resource r;
     int rc = store_resource_get(dr->txn, c->id, name, true, &r);
@@ -71,7 +71,7 @@ static int dav_cm_read(struct dav_request *dr, const struct store_collection *c,
 
 /* The source, and with depth infinity everything below a folder, into items. */
 static int dav_cm_collect(struct dav_request *dr, const struct dav_target *src, int depth,
-        struct dav_cm_item **items_out, size_t *n_out)
+                          struct dav_cm_item **items_out, size_t *n_out)
 {
     struct str_view name = str_view_make(str_view_dup(dr->a, src->res.name), src->res.name.len);
     struct str_view *names = &name;
@@ -95,7 +95,7 @@ static int dav_cm_collect(struct dav_request *dr, const struct dav_target *src, 
 }
 
 static int dav_cm_store(struct dav_request *dr, const struct dav_target *dst,
-        struct str_view dst_name, const struct dav_cm_item *items, size_t n)
+                        struct str_view dst_name, const struct dav_cm_item *items, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
         struct strbuf name;
@@ -111,7 +111,7 @@ static int dav_cm_store(struct dav_request *dr, const struct dav_target *dst,
         int rc = dav_store_put(dr, dst, &p, NULL, NULL);
         for (size_t k = 0; rc == 0 && k < items[i].n_props; k++) {
             rc = store_prop_put(dr->txn, dst->coll.id, p.put.name, items[i].props[k].key,
-                    items[i].props[k].value);
+                                items[i].props[k].value);
         }
         if (rc != 0) {
             return rc;
@@ -122,7 +122,7 @@ static int dav_cm_store(struct dav_request *dr, const struct dav_target *dst,
 
 /* The destination's store name: a folder's copy is a folder ("b" -> "b/"). */
 static struct str_view dav_cm_dst_name(struct dav_request *dr, const struct dav_target *src,
-        const struct dav_target *dst)
+                                       const struct dav_target *dst)
 {
     struct str_view name = dst->exists ? dst->res.name : dst->path.name;
     name = str_view_make(str_view_dup(dr->a, name), name.len);
@@ -140,7 +140,8 @@ static struct str_view dav_cm_dst_name(struct dav_request *dr, const struct dav_
 }
 
 static int dav_cm_check(struct dav_request *dr, const struct dav_target *src,
-        const struct dav_target *dst, struct str_view dst_name, int depth, bool move)
+                        const struct dav_target *dst, struct str_view dst_name, int depth,
+                        bool move)
 {
     if (src->path.node != DAV_NODE_RESOURCE || dst->path.node != DAV_NODE_RESOURCE) {
         dav_fail_status(dr, 403, NULL, "only resources and folders can be copied or moved");
@@ -150,8 +151,7 @@ static int dav_cm_check(struct dav_request *dr, const struct dav_target *src,
         dav_fail_status(dr, 403, NULL, "destination collection of another kind");
     } else if (depth < 0 || depth == 1 || (move && src->is_folder && depth != DAV_DEPTH_INFINITY)) {
         dav_fail_status(dr, 400, NULL, "bad Depth for COPY/MOVE");
-    } else if (dst->coll.id == src->coll.id &&
-               dst_name.len >= src->res.name.len &&
+    } else if (dst->coll.id == src->coll.id && dst_name.len >= src->res.name.len &&
                memcmp(dst_name.ptr, src->res.name.ptr, src->res.name.len) == 0 &&
                (dst_name.len == src->res.name.len || src->is_folder)) {
         dav_fail_status(dr, 403, NULL, "destination is the source or inside it");
@@ -185,19 +185,20 @@ static int dav_cm_run(struct dav_request *dr, bool move, struct dav_target *dst)
     int depth = dav_depth(dr, DAV_DEPTH_INFINITY);
     struct str_view dst_name = dav_cm_dst_name(dr, src, dst);
     if (dav_cm_check(dr, src, dst, dst_name, depth, move) != 0 ||
-            !dav_check_preconditions(dr, true, src->res.rev)) {
+        !dav_check_preconditions(dr, true, src->res.rev)) {
         return ERR_INVAL;
     }
     struct dav_cm_item *items;
     size_t n;
     rc = dav_cm_collect(dr, src, depth, &items, &n);
     if (rc == 0 && move) {
-        struct str_view sname = str_view_make(str_view_dup(dr->a, src->res.name), src->res.name.len);
+        struct str_view sname =
+                str_view_make(str_view_dup(dr->a, src->res.name), src->res.name.len);
         rc = dav_delete_tree(dr, &src->coll, sname, src->is_folder);
     }
     struct store_resource old;
     if (rc == 0 && dst->exists &&
-            store_resource_get(dr->txn, dst->coll.id, dst->res.name, false, &old) == 0) {
+        store_resource_get(dr->txn, dst->coll.id, dst->res.name, false, &old) == 0) {
         /* Deleted under its own name (a file "b" overwritten by a folder "b/"); it may
          * already be gone with a moved source that contained it. */
         rc = dav_delete_tree(dr, &dst->coll, old.name, dst->is_folder);

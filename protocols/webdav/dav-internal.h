@@ -34,8 +34,8 @@ struct kith_config;
 #define DAV_NS_CALDAV  "urn:ietf:params:xml:ns:caldav"
 #define DAV_NS_CS      "http://calendarserver.org/ns/"
 #define DAV_NS_APPLE   "http://apple.com/ns/ical/"
-#define DAV_XMLNS_ALL                                                                             \
-    " xmlns:D=\"DAV:\" xmlns:C=\"" DAV_NS_CARDDAV "\" xmlns:CAL=\"" DAV_NS_CALDAV                 \
+#define DAV_XMLNS_ALL                                                             \
+    " xmlns:D=\"DAV:\" xmlns:C=\"" DAV_NS_CARDDAV "\" xmlns:CAL=\"" DAV_NS_CALDAV \
     "\" xmlns:CS=\"" DAV_NS_CS "\""
 
 #define DAV_XML_CONTENT_TYPE "application/xml; charset=utf-8"
@@ -121,7 +121,7 @@ int dav_xml_parse(struct arena *a, struct str_view body, struct dav_xml_node **r
 bool dav_xml_is(const struct dav_xml_node *n, const char *ns, const char *name);
 /* First element child (any name when name is NULL), or the next element sibling. */
 const struct dav_xml_node *dav_xml_child(const struct dav_xml_node *n, const char *ns,
-        const char *name);
+                                         const char *name);
 const struct dav_xml_node *dav_xml_next(const struct dav_xml_node *n);
 /* Text content of n (its text nodes, concatenated, surrounding whitespace trimmed). */
 struct str_view dav_xml_text(struct arena *a, const struct dav_xml_node *n);
@@ -179,14 +179,14 @@ struct dav_flavour;
 struct dav_target {
     struct dav_path path;
     bool exists;
-    bool is_collection;           /* answers as a collection (resourcetype collection) */
-    bool is_folder;               /* a files folder resource ("a/") */
-    bool has_coll;                /* coll is valid */
+    bool is_collection; /* answers as a collection (resourcetype collection) */
+    bool is_folder;     /* a files folder resource ("a/") */
+    bool has_coll;      /* coll is valid */
     struct store_collection coll;
-    struct store_resource res;    /* valid when a RESOURCE exists */
+    struct store_resource res; /* valid when a RESOURCE exists */
     const struct dav_flavour *flavour;
-    const char *href;             /* canonical, percent-encoded; collections end in '/' */
-    const char *coll_href;        /* COLLECTION and RESOURCE: the collection's href */
+    const char *href;      /* canonical, percent-encoded; collections end in '/' */
+    const char *coll_href; /* COLLECTION and RESOURCE: the collection's href */
 };
 
 /* Split a decoded path by the [dav] paths of cfg. ERR_NOT_FOUND when it names nothing. */
@@ -197,16 +197,16 @@ struct dav_request;
 int dav_target_resolve(struct dav_request *dr, const char *path, struct dav_target *out);
 /* The target of one member resource r of collection c (for Depth 1 and reports). */
 void dav_target_member(struct arena *a, const struct dav_target *coll_target,
-        const struct store_resource *r, struct dav_target *out);
+                       const struct store_resource *r, struct dav_target *out);
 /* Percent-encode a path for an href (everything but unreserved characters and '/'). */
 void dav_href_append(struct strbuf *sb, struct str_view path);
 /* The href of the principal of user, of a home, of a collection (all end in '/'). */
 const char *dav_principal_href(struct arena *a, const struct kith_config *cfg,
-        struct str_view user);
+                               struct str_view user);
 const char *dav_home_href(struct arena *a, const struct kith_config *cfg, enum dav_home home,
-        struct str_view user);
+                          struct str_view user);
 const char *dav_collection_href(struct arena *a, const struct kith_config *cfg,
-        const struct store_collection *c);
+                                const struct store_collection *c);
 /* Percent-decode a Destination header (absolute URI or path) into a path. */
 int dav_destination_path(struct arena *a, const char *dest, const char **path_out);
 
@@ -232,25 +232,31 @@ struct dav_live_prop;
  * tables per flavour). Designated initializers; NULL/0 fields mean "nothing special". */
 struct dav_flavour {
     enum store_coll_kind kind;
-    const char *name;               /* "files", "addressbook", ... (log lines) */
-    const char *resourcetype;       /* after <D:collection/>: "<C:addressbook/>" */
+    const char *name;                  /* "files", "addressbook", ... (log lines) */
+    const char *resourcetype;          /* after <D:collection/>: "<C:addressbook/>" */
     const char *mkcol_ns, *mkcol_name; /* the resourcetype element an extended MKCOL names */
-    enum dav_home home;             /* the home its collections live in */
-    const char *compliance;         /* extra DAV: header tokens ("addressbook") */
-    const char *allow_collection;   /* Allow header on a collection */
-    const char *allow_resource;     /* Allow header on a member */
-    const char *default_type;       /* content type when a PUT names none */
-    bool paths;                     /* names are relative paths with folders (files) */
-    bool read_only;                 /* no client writes (inbox/outbox until CalDAV) */
+    enum dav_home home;                /* the home its collections live in */
+    const char *compliance;            /* extra DAV: header tokens ("addressbook") */
+    const char *allow_collection;      /* Allow header on a collection */
+    const char *allow_resource;        /* Allow header on a member */
+    const char *default_type;          /* content type when a PUT names none */
+    bool paths;                        /* names are relative paths with folders (files) */
+    bool read_only;                    /* no client writes (inbox/outbox until CalDAV) */
     const struct dav_live_prop *props; /* extra live properties, before the common ones */
     size_t n_props;
     const struct dav_report *reports;
     size_t n_reports;
+    /* Reports that answer on the root, the principals and the homes too (expand-property,
+     * principal-property-search): every flavour's table is searched for those nodes. */
+    const struct dav_report *node_reports;
+    size_t n_node_reports;
     /* Validate a body before it is stored; 0 or an ERR_* with dr->err filled. */
     int (*put_check)(struct dav_request *dr, struct dav_put *p);
 };
 
 const struct dav_flavour *dav_flavour_of(enum store_coll_kind kind);
+/* Every flavour in turn (NULL after the last), for tables that span flavours. */
+const struct dav_flavour *dav_flavour_at(size_t i);
 /* The flavour an extended MKCOL's resourcetype asks for in home, or NULL. */
 const struct dav_flavour *dav_flavour_for_mkcol(enum dav_home home, const struct dav_mkcol *m);
 
@@ -259,7 +265,7 @@ const struct dav_flavour *dav_flavour_for_mkcol(enum dav_home home, const struct
 struct dav_prop_ctx {
     struct dav_request *dr;
     struct store_txn *txn;
-    struct arena *a;                /* scratch for this target (a batch's txn arena) */
+    struct arena *a; /* scratch for this target (a batch's txn arena) */
     const struct dav_target *target;
 };
 
@@ -267,19 +273,19 @@ struct dav_prop_ctx {
  * or returns false when the property is undefined on this target (404). */
 struct dav_live_prop {
     const char *ns, *name;
-    unsigned nodes;       /* DAV_NODE_BIT set where it can exist */
-    bool allprop;         /* listed by allprop (RFC 4918 9.1: the RFC 4918 properties) */
-    bool writable;        /* PROPPATCH may change it (handled by dav_prop_set_live) */
+    unsigned nodes; /* DAV_NODE_BIT set where it can exist */
+    bool allprop;   /* listed by allprop (RFC 4918 9.1: the RFC 4918 properties) */
+    bool writable;  /* PROPPATCH may change it (handled by dav_prop_set_live) */
     bool (*get)(const struct dav_prop_ctx *pc, struct strbuf *sb);
 };
 
 const struct dav_live_prop *dav_prop_find(const struct dav_target *t, struct dav_qname q);
 /* Every live property applicable to t: common ones and the flavour's. fn returns nothing. */
-void dav_prop_each(const struct dav_target *t,
-        void (*fn)(void *ctx, const struct dav_live_prop *p), void *ctx);
+void dav_prop_each(const struct dav_target *t, void (*fn)(void *ctx, const struct dav_live_prop *p),
+                   void *ctx);
 /* A writable live property of a collection: set (or reset with remove) the record field. */
 int dav_prop_set_live(struct dav_request *dr, struct store_collection *c,
-        const struct dav_patch_op *op);
+                      const struct dav_patch_op *op);
 /* Whether q is a live property a client may not set on t (PROPPATCH: 403). */
 bool dav_prop_protected(const struct dav_target *t, struct dav_qname q);
 /* The sync token / ctag of a collection: "http://kith.invalid/sync/<id>-<seq>". */
@@ -328,12 +334,12 @@ void dav_ms_status_line(struct strbuf *sb, int status);
 struct dav_request {
     struct http_request *req;
     struct dav_app *app;
-    struct arena *a;        /* req->arena */
+    struct arena *a; /* req->arena */
     const char *user;
-    struct store_txn *txn;  /* the request's one transaction */
+    struct store_txn *txn; /* the request's one transaction */
     struct dav_target target;
     struct dav_error err;
-    bool minimal;           /* Prefer: return=minimal or Brief: t */
+    bool minimal; /* Prefer: return=minimal or Brief: t */
 };
 
 int dav_txn_begin(struct dav_request *dr, bool write);
@@ -349,7 +355,7 @@ int dav_access(const struct dav_request *dr, const struct dav_target *t, bool wr
  * returns rc. */
 int dav_fail(struct dav_request *dr, int rc, const char *detail);
 void dav_fail_status(struct dav_request *dr, int status, const char *precondition,
-        const char *detail);
+                     const char *detail);
 /* Abort the transaction and answer dr->err (with a <D:error> body for a precondition);
  * a warn log line with the detail. */
 void dav_respond_error(struct dav_request *dr);
@@ -366,16 +372,16 @@ bool dav_etag_list_match(const char *list, const char *etag);
 struct str_view dav_parent_name(struct str_view name);
 /* Whether the parent folder of name exists in collection c (the root always does). */
 bool dav_parent_exists(struct dav_request *dr, const struct store_collection *c,
-        struct str_view name);
+                       struct str_view name);
 /* Every resource name starting with prefix (copied into dr->a), in name order. */
 int dav_list_names(struct dav_request *dr, uint64_t coll_id, struct str_view prefix,
-        struct str_view **names_out, size_t *n_out);
+                   struct str_view **names_out, size_t *n_out);
 /* Delete the resource, or the folder with everything under it. */
-int dav_delete_tree(struct dav_request *dr, const struct store_collection *c,
-        struct str_view name, bool folder);
+int dav_delete_tree(struct dav_request *dr, const struct store_collection *c, struct str_view name,
+                    bool folder);
 /* Store a body through the flavour's put_check. */
 int dav_store_put(struct dav_request *dr, const struct dav_target *t, struct dav_put *p,
-        struct store_resource *out, bool *changed_out);
+                  struct store_resource *out, bool *changed_out);
 
 /* The methods, one file each. */
 void dav_options_handle(struct dav_request *dr);
@@ -391,7 +397,7 @@ void dav_report_handle(struct dav_request *dr);
 /* Apply PROPPATCH operations to a target inside dr->txn (PROPPATCH and extended MKCOL):
  * statuses[i] gets each op's status; returns 0 when all succeeded. */
 int dav_proppatch_apply(struct dav_request *dr, const struct dav_target *t,
-        const struct dav_patch_op *ops, size_t n, int *statuses);
+                        const struct dav_patch_op *ops, size_t n, int *statuses);
 /* The Allow header value for a target. */
 const char *dav_allow(const struct dav_target *t);
 

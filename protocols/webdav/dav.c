@@ -187,7 +187,7 @@ int dav_fail(struct dav_request *dr, int rc, const char *detail)
 }
 
 void dav_fail_status(struct dav_request *dr, int status, const char *precondition,
-        const char *detail)
+                     const char *detail)
 {
     if (dr->err.status == 0) {
         dr->err.status = status;
@@ -203,7 +203,7 @@ void dav_respond_error(struct dav_request *dr)
     int status = dr->err.status ? dr->err.status : 500;
     if (status >= 400) {
         log_warn(&req->log, "%s %s: %d %s", req->method_name, req->path, status,
-                dr->err.detail ? dr->err.detail : "");
+                 dr->err.detail ? dr->err.detail : "");
     }
     if (status == 405 && dr->target.href != NULL) {
         http_header_add(req, "Allow", dav_allow(&dr->target));
@@ -214,9 +214,10 @@ void dav_respond_error(struct dav_request *dr)
     }
     struct strbuf sb;
     strbuf_init(&sb, dr->a, 256);
-    strbuf_appendf(&sb, "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<D:error" DAV_XMLNS_ALL
-                        ">%s</D:error>\n",
-            dr->err.precondition);
+    strbuf_appendf(&sb,
+                   "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<D:error" DAV_XMLNS_ALL
+                   ">%s</D:error>\n",
+                   dr->err.precondition);
     http_respond(req, status, DAV_XML_CONTENT_TYPE, strbuf_view(&sb));
 }
 
@@ -290,7 +291,7 @@ static bool dav_wants_minimal(const struct http_request *req)
     const char *prefer = http_header(req, "Prefer");
     const char *brief = http_header(req, "Brief");
     return (prefer != NULL && (strstr(prefer, "return=minimal") != NULL ||
-                                      strstr(prefer, "return-minimal") != NULL)) ||
+                               strstr(prefer, "return-minimal") != NULL)) ||
            (brief != NULL && (brief[0] == 't' || brief[0] == 'T'));
 }
 
@@ -301,13 +302,13 @@ static void dav_root_page(struct dav_app *app, struct http_request *req)
     struct strbuf sb;
     strbuf_init(&sb, req->arena, 512);
     strbuf_appendf(&sb,
-            "Kith %s\n\n"
-            "CardDAV address books: %s<user>/\n"
-            "CalDAV calendars:      %s<user>/\n"
-            "WebDAV files:          %s<user>/\n"
-            "Principals:            %s<user>/\n",
-            KITH_VERSION, app->cfg->addressbook_home, app->cfg->calendar_home,
-            app->cfg->files_home, app->cfg->principal_path);
+                   "Kith %s\n\n"
+                   "CardDAV address books: %s<user>/\n"
+                   "CalDAV calendars:      %s<user>/\n"
+                   "WebDAV files:          %s<user>/\n"
+                   "Principals:            %s<user>/\n",
+                   KITH_VERSION, app->cfg->addressbook_home, app->cfg->calendar_home,
+                   app->cfg->files_home, app->cfg->principal_path);
     http_respond(req, 200, "text/plain; charset=utf-8", strbuf_view(&sb));
 }
 
@@ -342,7 +343,7 @@ void dav_handle(struct http_request *req, void *ctx)
         return;
     }
     if (strcmp(req->path, "/.well-known/carddav") == 0 ||
-            strcmp(req->path, "/.well-known/caldav") == 0) {
+        strcmp(req->path, "/.well-known/caldav") == 0) {
         /* RFC 6764 5: the context path; absolute, with the scheme and host the client used. */
         struct strbuf loc;
         strbuf_init(&loc, req->arena, 128);

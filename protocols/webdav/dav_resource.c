@@ -23,7 +23,7 @@ struct str_view dav_parent_name(struct str_view name)
 }
 
 bool dav_parent_exists(struct dav_request *dr, const struct store_collection *c,
-        struct str_view name)
+                       struct str_view name)
 {
     struct str_view parent = dav_parent_name(name);
     if (parent.len == 0) {
@@ -56,18 +56,18 @@ static int dav_names_add(void *ctx, const struct store_resource *r)
 }
 
 int dav_list_names(struct dav_request *dr, uint64_t coll_id, struct str_view prefix,
-        struct str_view **names_out, size_t *n_out)
+                   struct str_view **names_out, size_t *n_out)
 {
     struct dav_names ns = { .a = dr->a };
     int rc = store_resource_list_after(dr->txn, coll_id, prefix, STR_VIEW_NULL, 0, false,
-            dav_names_add, &ns);
+                                       dav_names_add, &ns);
     *names_out = ns.v;
     *n_out = ns.n;
     return rc;
 }
 
-int dav_delete_tree(struct dav_request *dr, const struct store_collection *c,
-        struct str_view name, bool folder)
+int dav_delete_tree(struct dav_request *dr, const struct store_collection *c, struct str_view name,
+                    bool folder)
 {
     if (!folder) {
         return store_resource_delete(dr->txn, c->id, name, 0);
@@ -84,7 +84,7 @@ int dav_delete_tree(struct dav_request *dr, const struct store_collection *c,
 }
 
 int dav_store_put(struct dav_request *dr, const struct dav_target *t, struct dav_put *p,
-        struct store_resource *out, bool *changed_out)
+                  struct store_resource *out, bool *changed_out)
 {
     p->target = t;
     if (p->put.content_type.len == 0) {

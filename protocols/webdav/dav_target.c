@@ -29,7 +29,8 @@ static bool dav_path_under(const char *path, const char *prefix, const char **re
         *rest_out = path + plen;
         return true;
     }
-    if (prefix[plen - 1] == '/' && strlen(path) == plen - 1 && strncmp(path, prefix, plen - 1) == 0) {
+    if (prefix[plen - 1] == '/' && strlen(path) == plen - 1 &&
+        strncmp(path, prefix, plen - 1) == 0) {
         *rest_out = path + plen - 1;
         return true;
     }
@@ -121,6 +122,7 @@ int dav_path_parse(const struct kith_config *cfg, const char *path, struct dav_p
         out->node = DAV_NODE_ROOT;
         return 0;
     }
+
     const struct {
         const char *prefix;
         enum dav_home home;
@@ -130,6 +132,7 @@ int dav_path_parse(const struct kith_config *cfg, const char *path, struct dav_p
         { cfg->files_home, DAV_HOME_FILES },
         { cfg->principal_path, DAV_HOME_NONE },
     };
+
     size_t best = SIZE_MAX, best_len = 0;
     const char *best_rest = NULL;
     for (size_t i = 0; i < sizeof(homes) / sizeof(homes[0]); i++) {
@@ -180,8 +183,7 @@ void dav_href_append(struct strbuf *sb, struct str_view path)
     }
 }
 
-static const char *dav_href_join(struct arena *a, const char *base, struct str_view seg,
-        bool slash)
+static const char *dav_href_join(struct arena *a, const char *base, struct str_view seg, bool slash)
 {
     struct strbuf sb;
     strbuf_init(&sb, a, strlen(base) + seg.len * 3 + 2);
@@ -213,27 +215,28 @@ static const char *dav_home_prefix(const struct kith_config *cfg, enum dav_home 
 }
 
 const char *dav_home_href(struct arena *a, const struct kith_config *cfg, enum dav_home home,
-        struct str_view user)
+                          struct str_view user)
 {
     return dav_href_join(a, dav_home_prefix(cfg, home), user, true);
 }
 
 const char *dav_collection_href(struct arena *a, const struct kith_config *cfg,
-        const struct store_collection *c)
+                                const struct store_collection *c)
 {
     if (c->kind == STORE_COLL_FILES) {
         return dav_home_href(a, cfg, DAV_HOME_FILES, c->owner);
     }
-    enum dav_home home = c->kind == STORE_COLL_ADDRESSBOOK ? DAV_HOME_ADDRESSBOOKS
-                                                           : DAV_HOME_CALENDARS;
+    enum dav_home home =
+            c->kind == STORE_COLL_ADDRESSBOOK ? DAV_HOME_ADDRESSBOOKS : DAV_HOME_CALENDARS;
     return dav_href_join(a, dav_home_href(a, cfg, home, c->owner), c->slug, true);
 }
 
 static int dav_find_collection(struct store_txn *t, const struct dav_path *p,
-        struct store_collection *out)
+                               struct store_collection *out)
 {
     static const enum store_coll_kind cal_kinds[] = { STORE_COLL_CALENDAR, STORE_COLL_INBOX,
-        STORE_COLL_OUTBOX };
+                                                      STORE_COLL_OUTBOX };
+
     if (p->home == DAV_HOME_ADDRESSBOOKS) {
         return store_collection_get(t, STORE_COLL_ADDRESSBOOK, p->user, p->slug, out);
     }
@@ -298,8 +301,9 @@ static int dav_resolve_store(struct dav_request *dr, struct dav_target *out)
     if (p->node == DAV_NODE_PRINCIPAL || p->node == DAV_NODE_HOME) {
         out->exists = true;
         out->is_collection = true;
-        out->href = p->node == DAV_NODE_PRINCIPAL ? dav_principal_href(a, dr->app->cfg, p->user)
-                                                  : dav_home_href(a, dr->app->cfg, p->home, p->user);
+        out->href = p->node == DAV_NODE_PRINCIPAL
+                            ? dav_principal_href(a, dr->app->cfg, p->user)
+                            : dav_home_href(a, dr->app->cfg, p->home, p->user);
         return 0;
     }
     out->flavour = dav_home_flavour(p->home);
@@ -321,7 +325,7 @@ static int dav_resolve_store(struct dav_request *dr, struct dav_target *out)
 }
 
 static const char *dav_target_href(struct arena *a, const struct kith_config *cfg,
-        const struct dav_target *t)
+                                   const struct dav_target *t)
 {
     const struct dav_path *p = &t->path;
     switch (p->node) {
@@ -370,17 +374,17 @@ int dav_target_resolve(struct dav_request *dr, const char *path, struct dav_targ
     if (p->node == DAV_NODE_COLLECTION || p->node == DAV_NODE_RESOURCE) {
         struct arena *a = dr->a;
         const struct kith_config *cfg = dr->app->cfg;
-        out->coll_href = p->home == DAV_HOME_FILES
-                                 ? dav_home_href(a, cfg, DAV_HOME_FILES, p->user)
-                                 : dav_href_join(a, dav_home_href(a, cfg, p->home, p->user),
-                                           p->slug, true);
+        out->coll_href =
+                p->home == DAV_HOME_FILES
+                        ? dav_home_href(a, cfg, DAV_HOME_FILES, p->user)
+                        : dav_href_join(a, dav_home_href(a, cfg, p->home, p->user), p->slug, true);
     }
     out->href = dav_target_href(dr->a, dr->app->cfg, out);
     return rc;
 }
 
 void dav_target_member(struct arena *a, const struct dav_target *coll_target,
-        const struct store_resource *r, struct dav_target *out)
+                       const struct store_resource *r, struct dav_target *out)
 {
     memset(out, 0, sizeof(*out));
     out->path = coll_target->path;

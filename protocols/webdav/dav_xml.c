@@ -3,10 +3,10 @@
  *
  * libxml2 builds the tree, but SAX hooks run first: a DOCTYPE (internal or external
  * subset) stops the parser before any entity is declared, so neither DTD loading nor
- * expansion of declared entities ("billion laughs", external entities) can happen; XML_PARSE_NONET forbids the network and
- * XML_PARSE_HUGE stays off. Depth and element count are checked as elements start, so a
- * deep or wide body is refused before its tree is built. The tree is then copied into the
- * request arena as struct dav_xml_node and freed.
+ * expansion of declared entities ("billion laughs", external entities) can happen; XML_PARSE_NONET
+ * forbids the network and XML_PARSE_HUGE stays off. Depth and element count are checked as elements
+ * start, so a deep or wide body is refused before its tree is built. The tree is then copied into
+ * the request arena as struct dav_xml_node and freed.
  */
 #include "protocols/webdav/dav-internal.h"
 
@@ -38,13 +38,13 @@ static void dav_xml_stop(xmlParserCtxtPtr ctxt, int rc)
 }
 
 static void dav_xml_on_doctype(void *ctx, const xmlChar *name, const xmlChar *ext_id,
-        const xmlChar *sys_id)
+                               const xmlChar *sys_id)
 {
     dav_xml_stop(ctx, ERR_INVAL);
 }
 
 static void dav_xml_on_entity(void *ctx, const xmlChar *name, int type, const xmlChar *public_id,
-        const xmlChar *system_id, xmlChar *content)
+                              const xmlChar *system_id, xmlChar *content)
 {
     dav_xml_stop(ctx, ERR_INVAL);
 }
@@ -55,8 +55,8 @@ static void dav_xml_on_error(void *ctx, xmlErrorPtr err)
 }
 
 static void dav_xml_on_start(void *ctx, const xmlChar *localname, const xmlChar *prefix,
-        const xmlChar *uri, int nb_namespaces, const xmlChar **namespaces, int nb_attributes,
-        int nb_defaulted, const xmlChar **attributes)
+                             const xmlChar *uri, int nb_namespaces, const xmlChar **namespaces,
+                             int nb_attributes, int nb_defaulted, const xmlChar **attributes)
 {
     xmlParserCtxtPtr ctxt = ctx;
     struct dav_xml_state *st = ctxt->_private;
@@ -64,12 +64,12 @@ static void dav_xml_on_start(void *ctx, const xmlChar *localname, const xmlChar 
         dav_xml_stop(ctxt, ERR_TOO_LARGE);
         return;
     }
-    xmlSAX2StartElementNs(ctx, localname, prefix, uri, nb_namespaces, namespaces,
-            nb_attributes, nb_defaulted, attributes);
+    xmlSAX2StartElementNs(ctx, localname, prefix, uri, nb_namespaces, namespaces, nb_attributes,
+                          nb_defaulted, attributes);
 }
 
 static void dav_xml_on_end(void *ctx, const xmlChar *localname, const xmlChar *prefix,
-        const xmlChar *uri)
+                           const xmlChar *uri)
 {
     xmlParserCtxtPtr ctxt = ctx;
     struct dav_xml_state *st = ctxt->_private;
@@ -86,7 +86,8 @@ static struct str_view dav_xml_dup(struct arena *a, const xmlChar *s)
     return str_view_make(arena_strndup(a, (const char *)s, len), len);
 }
 
-static struct dav_xml_node *dav_xml_copy(struct arena *a, xmlNodePtr x, struct dav_xml_node *parent);
+static struct dav_xml_node *dav_xml_copy(struct arena *a, xmlNodePtr x,
+                                         struct dav_xml_node *parent);
 
 static void dav_xml_copy_children(struct arena *a, xmlNodePtr x, struct dav_xml_node *n)
 {
@@ -155,8 +156,8 @@ int dav_xml_parse(struct arena *a, struct str_view body, struct dav_xml_node **r
      * NOENT only makes libxml2 resolve the predefined and character references in place
      * (without it "&amp;" in an attribute comes back as "&#38;"): the DOCTYPE hook stops
      * the parser before any entity can be declared, so there is nothing else to expand. */
-    xmlCtxtUseOptions(ctxt, XML_PARSE_NONET | XML_PARSE_NOENT | XML_PARSE_NOERROR |
-                                    XML_PARSE_NOWARNING);
+    xmlCtxtUseOptions(ctxt,
+                      XML_PARSE_NONET | XML_PARSE_NOENT | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
     ctxt->_private = &st;
     ctxt->sax->internalSubset = dav_xml_on_doctype;
     ctxt->sax->externalSubset = dav_xml_on_doctype;
@@ -196,7 +197,7 @@ bool dav_xml_is(const struct dav_xml_node *n, const char *ns, const char *name)
 }
 
 static const struct dav_xml_node *dav_xml_match(const struct dav_xml_node *c, const char *ns,
-        const char *name)
+                                                const char *name)
 {
     for (; c != NULL; c = c->next) {
         if (!c->is_text && (name == NULL || dav_xml_is(c, ns, name))) {
@@ -207,7 +208,7 @@ static const struct dav_xml_node *dav_xml_match(const struct dav_xml_node *c, co
 }
 
 const struct dav_xml_node *dav_xml_child(const struct dav_xml_node *n, const char *ns,
-        const char *name)
+                                         const char *name)
 {
     return n ? dav_xml_match(n->children, ns, name) : NULL;
 }
@@ -256,7 +257,7 @@ struct str_view dav_xml_attr(const struct dav_xml_node *n, const char *name)
  * namespaced attributes get a prefix of their own ("a0"). The result parses back to the
  * same (namespace, name) tree whatever prefixes the client used. */
 static void dav_xml_serialize_in(struct strbuf *sb, const struct dav_xml_node *n,
-        const struct str_view *parent_ns)
+                                 const struct str_view *parent_ns)
 {
     if (n->is_text) {
         strbuf_append_xml_escaped(sb, n->text);
@@ -378,13 +379,13 @@ int dav_xml_propfind(struct arena *a, struct str_view body, struct dav_propfind 
 
 /* The properties of each <D:set>/<D:remove><D:prop> under n, appended to ops. */
 static int dav_xml_patch_ops(struct arena *a, const struct dav_xml_node *n, bool mkcol,
-        struct dav_patch_op **ops_out, size_t *n_out)
+                             struct dav_patch_op **ops_out, size_t *n_out)
 {
     size_t count = 0;
     for (const struct dav_xml_node *op = dav_xml_child(n, NULL, NULL); op; op = dav_xml_next(op)) {
-        for (const struct dav_xml_node *p = dav_xml_child(dav_xml_child(op, DAV_NS_DAV, "prop"),
-                     NULL, NULL);
-                p; p = dav_xml_next(p)) {
+        for (const struct dav_xml_node *p =
+                     dav_xml_child(dav_xml_child(op, DAV_NS_DAV, "prop"), NULL, NULL);
+             p; p = dav_xml_next(p)) {
             count++;
         }
     }
@@ -399,7 +400,8 @@ static int dav_xml_patch_ops(struct arena *a, const struct dav_xml_node *n, bool
         if (prop == NULL) {
             return ERR_INVAL;
         }
-        for (const struct dav_xml_node *p = dav_xml_child(prop, NULL, NULL); p; p = dav_xml_next(p)) {
+        for (const struct dav_xml_node *p = dav_xml_child(prop, NULL, NULL); p;
+             p = dav_xml_next(p)) {
             struct dav_patch_op *o = &ops[i++];
             o->remove = !set;
             o->qname = (struct dav_qname){ p->ns, p->name };

@@ -25,7 +25,7 @@ static int dav_delete_target(struct dav_request *dr)
         return ERR_DENIED;
     }
     if (t->coll.kind == STORE_COLL_FILES || t->coll.kind == STORE_COLL_INBOX ||
-            t->coll.kind == STORE_COLL_OUTBOX) {
+        t->coll.kind == STORE_COLL_OUTBOX) {
         dav_fail_status(dr, 403, NULL, "this collection belongs to the account");
         return ERR_DENIED;
     }

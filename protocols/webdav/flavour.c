@@ -47,8 +47,7 @@ static const struct dav_live_prop dav_addressbook_props[] = {
 static const struct dav_live_prop dav_calendar_props[] = {
     { DAV_NS_CALDAV, "calendar-description", N_COLL, false, true, dav_get_description },
     { DAV_NS_APPLE, "calendar-color", N_COLL, false, true, dav_get_color },
-    { DAV_NS_CALDAV, "supported-calendar-component-set", N_COLL, false, false,
-            dav_get_components },
+    { DAV_NS_CALDAV, "supported-calendar-component-set", N_COLL, false, false, dav_get_components },
 };
 
 static const struct dav_flavour dav_flavour_files = {
@@ -104,8 +103,8 @@ static const struct dav_flavour dav_flavour_outbox = {
 };
 
 static const struct dav_flavour *const dav_flavours[] = {
-    &dav_flavour_addressbook, &dav_flavour_calendar, &dav_flavour_files, &dav_flavour_inbox,
-    &dav_flavour_outbox,
+    &dav_flavour_addressbook, &dav_flavour_calendar, &dav_flavour_files,
+    &dav_flavour_inbox,       &dav_flavour_outbox,
 };
 
 #define DAV_N_FLAVOURS (sizeof(dav_flavours) / sizeof(dav_flavours[0]))
@@ -120,6 +119,11 @@ const struct dav_flavour *dav_flavour_of(enum store_coll_kind kind)
     return &dav_flavour_files;
 }
 
+const struct dav_flavour *dav_flavour_at(size_t i)
+{
+    return i < DAV_N_FLAVOURS ? dav_flavours[i] : NULL;
+}
+
 const struct dav_flavour *dav_flavour_for_mkcol(enum dav_home home, const struct dav_mkcol *m)
 {
     for (size_t i = 0; i < DAV_N_FLAVOURS; i++) {
@@ -129,7 +133,7 @@ const struct dav_flavour *dav_flavour_for_mkcol(enum dav_home home, const struct
         }
         for (size_t j = 0; j < m->n_types; j++) {
             if (str_view_eq(m->types[j].ns, str_view_of(f->mkcol_ns)) &&
-                    str_view_eq(m->types[j].name, str_view_of(f->mkcol_name))) {
+                str_view_eq(m->types[j].name, str_view_of(f->mkcol_name))) {
                 return f;
             }
         }

@@ -15,7 +15,7 @@
 #include "src/err.h"
 
 static int dav_mkcol_props(struct dav_request *dr, const struct dav_target *t,
-        const struct dav_mkcol *mk)
+                           const struct dav_mkcol *mk)
 {
     if (mk->n_ops == 0) {
         return 0;
@@ -40,8 +40,8 @@ static int dav_mkcol_folder(struct dav_request *dr, const struct dav_mkcol *mk)
         dav_fail_status(dr, 405, NULL, "a resource of that name exists");
         return ERR_EXISTS;
     }
-    if (mk->n_types > 1 || (mk->n_types == 1 && !str_view_eq(mk->types[0].name,
-                                                        STR_VIEW_LIT("collection")))) {
+    if (mk->n_types > 1 ||
+        (mk->n_types == 1 && !str_view_eq(mk->types[0].name, STR_VIEW_LIT("collection")))) {
         dav_fail_status(dr, 403, "<D:valid-resourcetype/>", "files hold plain folders only");
         return ERR_DENIED;
     }
@@ -72,7 +72,7 @@ static int dav_mkcol_collection(struct dav_request *dr, const struct dav_mkcol *
     const struct dav_flavour *f = dav_flavour_for_mkcol(t->path.home, mk);
     if (f == NULL) {
         dav_fail_status(dr, 403, "<D:valid-resourcetype/>",
-                "MKCOL in a home needs the collection's resourcetype");
+                        "MKCOL in a home needs the collection's resourcetype");
         return ERR_DENIED;
     }
     struct store_collection c = {

@@ -87,7 +87,8 @@ void dav_ms_begin(struct dav_ms *ms, struct dav_request *dr, bool stream)
         http_respond_start(dr->req, 207, DAV_XML_CONTENT_TYPE);
     }
     strbuf_append_cstr(&ms->sb,
-            "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<D:multistatus" DAV_XMLNS_ALL ">");
+                       "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<D:multistatus" DAV_XMLNS_ALL
+                       ">");
 }
 
 static void dav_ms_href(struct strbuf *sb, const char *href)

@@ -32,10 +32,10 @@ struct dav_pf {
     struct dav_request *dr;
     struct dav_propfind pf;
     struct dav_ms ms;
-    struct dav_target list;   /* the collection or folder whose members stream */
-    struct str_view prefix;   /* files folder "a/": members start with it */
-    struct strbuf after;      /* the last name handed out */
-    struct strbuf skip;       /* files: a deeper name met; jump past its folder */
+    struct dav_target list; /* the collection or folder whose members stream */
+    struct str_view prefix; /* files folder "a/": members start with it */
+    struct strbuf after;    /* the last name handed out */
+    struct strbuf skip;     /* files: a deeper name met; jump past its folder */
     size_t batch_count;
     bool done;
 };
@@ -79,7 +79,7 @@ static const struct dav_dead *dav_dead_find(const struct dav_dead_list *l, struc
 
 /* Append a live property with its value to sb; false when undefined on the target. */
 static bool dav_live_write(const struct dav_prop_ctx *pc, const struct dav_live_prop *p,
-        struct strbuf *sb)
+                           struct strbuf *sb)
 {
     struct strbuf val;
     strbuf_init(&val, pc->a, 128);
@@ -114,7 +114,7 @@ static void dav_each_live(void *ctx, const struct dav_live_prop *p)
 }
 
 static void dav_pf_prop(const struct dav_prop_ctx *pc, const struct dav_propfind *pf,
-        struct dav_propstat *ps)
+                        struct dav_propstat *ps)
 {
     struct dav_dead_list dead = { 0 };
     bool dead_loaded = false;
@@ -141,7 +141,7 @@ static void dav_pf_prop(const struct dav_prop_ctx *pc, const struct dav_propfind
 }
 
 static void dav_pf_all(const struct dav_prop_ctx *pc, const struct dav_propfind *pf,
-        struct dav_propstat *ps)
+                       struct dav_propstat *ps)
 {
     bool names = pf->kind == DAV_PROPFIND_PROPNAME;
     struct dav_each_ctx ec = { pc, &ps[0].props, names };
@@ -167,7 +167,8 @@ static void dav_pf_all(const struct dav_prop_ctx *pc, const struct dav_propfind 
 
 /* One <D:response> for target t, scratch in a. */
 static void dav_pf_target(struct dav_request *dr, struct store_txn *txn, struct arena *a,
-        const struct dav_propfind *pf, const struct dav_target *t, struct dav_ms *ms)
+                          const struct dav_propfind *pf, const struct dav_target *t,
+                          struct dav_ms *ms)
 {
     struct dav_propstat ps[2] = { { .status = 200 }, { .status = 404 } };
     strbuf_init(&ps[0].props, a, 512);
@@ -188,7 +189,7 @@ static void dav_pf_child(struct dav_pf *st, const char *path)
     struct dav_request *dr = st->dr;
     struct dav_target child;
     if (dav_target_resolve(dr, path, &child) == 0 && child.exists &&
-            dav_access(dr, &child, false) == 0) {
+        dav_access(dr, &child, false) == 0) {
         dav_pf_target(dr, dr->txn, dr->a, &st->pf, &child, &st->ms);
     }
 }
@@ -250,7 +251,8 @@ static int dav_pf_member(void *ctx, const struct store_resource *r)
     st->batch_count++;
     strbuf_reset(&st->after);
     strbuf_append_view(&st->after, r->name);
-    struct str_view rest = str_view_make(r->name.ptr + st->prefix.len, r->name.len - st->prefix.len);
+    struct str_view rest =
+            str_view_make(r->name.ptr + st->prefix.len, r->name.len - st->prefix.len);
     if (rest.len == 0) {
         return 0; /* the folder itself */
     }
@@ -284,7 +286,8 @@ static bool dav_pf_batch(struct dav_pf *st)
         st->batch_count = 0;
         strbuf_reset(&st->skip);
         int rc = store_resource_list_after(txn, st->list.coll.id, st->prefix,
-                strbuf_view(&st->after), DAV_BATCH, false, dav_pf_member, &b);
+                                           strbuf_view(&st->after), DAV_BATCH, false, dav_pf_member,
+                                           &b);
         if (rc == 1) {
             strbuf_reset(&st->after);
             strbuf_append(&st->after, st->skip.ptr, st->skip.len);

@@ -34,8 +34,8 @@ static int dav_patch_status(int rc)
 }
 
 static int dav_patch_one(struct dav_request *dr, const struct dav_target *t,
-        struct store_collection *c, struct str_view name, const struct dav_patch_op *op,
-        bool *coll_changed)
+                         struct store_collection *c, struct str_view name,
+                         const struct dav_patch_op *op, bool *coll_changed)
 {
     const struct dav_live_prop *live = dav_prop_find(t, op->qname);
     if (dav_prop_protected(t, op->qname)) {
@@ -56,7 +56,7 @@ static int dav_patch_one(struct dav_request *dr, const struct dav_target *t,
 }
 
 int dav_proppatch_apply(struct dav_request *dr, const struct dav_target *t,
-        const struct dav_patch_op *ops, size_t n, int *statuses)
+                        const struct dav_patch_op *ops, size_t n, int *statuses)
 {
     struct store_collection c = t->coll;
     /* The record's views point into the map, which the writes below may move. */
@@ -88,7 +88,7 @@ int dav_proppatch_apply(struct dav_request *dr, const struct dav_target *t,
 }
 
 static void dav_proppatch_respond(struct dav_request *dr, const struct dav_proppatch *pp,
-        const int *statuses)
+                                  const int *statuses)
 {
     static const int order[] = { 200, 403, 409, 424, 500, 507 };
     struct dav_propstat ps[6];
@@ -127,7 +127,7 @@ void dav_proppatch_handle(struct dav_request *dr)
     rc = dav_proppatch_apply(dr, &dr->target, pp.ops, pp.n_ops, statuses);
     if (rc != 0) {
         log_info(&dr->req->log, "PROPPATCH %s: not applied (a property was refused)",
-                dr->req->path);
+                 dr->req->path);
         dav_txn_end(dr);
     } else if (dav_txn_commit(dr) != 0) {
         dav_respond_error(dr);

@@ -18,16 +18,16 @@
 #include "src/config.h"
 #include "src/err.h"
 
-#define N_ALL                                                                                     \
-    (DAV_NODE_BIT(DAV_NODE_ROOT) | DAV_NODE_BIT(DAV_NODE_PRINCIPALS) |                            \
-            DAV_NODE_BIT(DAV_NODE_PRINCIPAL) | DAV_NODE_BIT(DAV_NODE_HOME) |                      \
-            DAV_NODE_BIT(DAV_NODE_COLLECTION) | DAV_NODE_BIT(DAV_NODE_RESOURCE))
+#define N_ALL                                                          \
+    (DAV_NODE_BIT(DAV_NODE_ROOT) | DAV_NODE_BIT(DAV_NODE_PRINCIPALS) | \
+     DAV_NODE_BIT(DAV_NODE_PRINCIPAL) | DAV_NODE_BIT(DAV_NODE_HOME) |  \
+     DAV_NODE_BIT(DAV_NODE_COLLECTION) | DAV_NODE_BIT(DAV_NODE_RESOURCE))
 #define N_COLL  DAV_NODE_BIT(DAV_NODE_COLLECTION)
 #define N_RES   DAV_NODE_BIT(DAV_NODE_RESOURCE)
 #define N_PRINC DAV_NODE_BIT(DAV_NODE_PRINCIPAL)
-#define N_OWNED                                                                                   \
-    (DAV_NODE_BIT(DAV_NODE_HOME) | DAV_NODE_BIT(DAV_NODE_COLLECTION) |                            \
-            DAV_NODE_BIT(DAV_NODE_RESOURCE) | DAV_NODE_BIT(DAV_NODE_PRINCIPAL))
+#define N_OWNED                                                        \
+    (DAV_NODE_BIT(DAV_NODE_HOME) | DAV_NODE_BIT(DAV_NODE_COLLECTION) | \
+     DAV_NODE_BIT(DAV_NODE_RESOURCE) | DAV_NODE_BIT(DAV_NODE_PRINCIPAL))
 
 void dav_http_date(uint64_t t, char *buf, size_t size)
 {
@@ -101,7 +101,8 @@ static bool dav_get_displayname(const struct dav_prop_ctx *pc, struct strbuf *sb
         strbuf_append_xml_escaped(sb, t->path.user);
         return true;
     case DAV_NODE_COLLECTION:
-        strbuf_append_xml_escaped(sb, t->coll.display_name.len ? t->coll.display_name : t->coll.slug);
+        strbuf_append_xml_escaped(sb,
+                                  t->coll.display_name.len ? t->coll.display_name : t->coll.slug);
         return true;
     default:
         strbuf_append_xml_escaped(sb, dav_last_segment(t->res.name));
@@ -144,7 +145,7 @@ static bool dav_get_creationdate(const struct dav_prop_ctx *pc, struct strbuf *s
     const struct dav_target *t = pc->target;
     char date[64];
     dav_iso_date(t->path.node == DAV_NODE_RESOURCE ? t->res.created : t->coll.created, date,
-            sizeof(date));
+                 sizeof(date));
     strbuf_append_cstr(sb, date);
     return true;
 }
@@ -169,8 +170,10 @@ static bool dav_get_current_user_principal(const struct dav_prop_ctx *pc, struct
 
 static bool dav_get_privileges(const struct dav_prop_ctx *pc, struct strbuf *sb)
 {
-    static const char *const rw[] = { "all", "read", "write", "write-properties",
-        "write-content", "bind", "unbind", "read-current-user-privilege-set" };
+    static const char *const rw[] = { "all",           "read",
+                                      "write",         "write-properties",
+                                      "write-content", "bind",
+                                      "unbind",        "read-current-user-privilege-set" };
     bool write = dav_access(pc->dr, pc->target, true) == 0;
     /* Thunderbird and DAVx5 take a book without write privileges as read-only. */
     for (size_t i = 0; i < sizeof(rw) / sizeof(rw[0]); i++) {
@@ -189,18 +192,26 @@ static bool dav_get_owner(const struct dav_prop_ctx *pc, struct strbuf *sb)
     return true;
 }
 
+static void dav_reports_append(struct strbuf *sb, const struct dav_report *r, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        struct dav_qname q = { str_view_of(r[i].ns), str_view_of(r[i].name) };
+        strbuf_append_cstr(sb, "<D:supported-report><D:report>");
+        dav_ms_empty_elem(sb, q);
+        strbuf_append_cstr(sb, "</D:report></D:supported-report>");
+    }
+}
+
 static bool dav_get_supported_report_set(const struct dav_prop_ctx *pc, struct strbuf *sb)
 {
     const struct dav_target *t = pc->target;
     const struct dav_flavour *f = t->flavour;
-    if (f == NULL || (t->path.node != DAV_NODE_COLLECTION && t->path.node != DAV_NODE_RESOURCE)) {
+    if (t->path.node == DAV_NODE_COLLECTION || t->path.node == DAV_NODE_RESOURCE) {
+        dav_reports_append(sb, f ? f->reports : NULL, f ? f->n_reports : 0);
         return true;
     }
-    for (size_t i = 0; i < f->n_reports; i++) {
-        struct dav_qname q = { str_view_of(f->reports[i].ns), str_view_of(f->reports[i].name) };
-        strbuf_append_cstr(sb, "<D:supported-report><D:report>");
-        dav_ms_empty_elem(sb, q);
-        strbuf_append_cstr(sb, "</D:report></D:supported-report>");
+    for (size_t i = 0; (f = dav_flavour_at(i)) != NULL; i++) {
+        dav_reports_append(sb, f->node_reports, f->n_node_reports);
     }
     return true;
 }
@@ -240,14 +251,14 @@ static bool dav_get_principal_collection_set(const struct dav_prop_ctx *pc, stru
 static bool dav_get_addressbook_home_set(const struct dav_prop_ctx *pc, struct strbuf *sb)
 {
     dav_href_elem(sb, dav_home_href(pc->a, pc->dr->app->cfg, DAV_HOME_ADDRESSBOOKS,
-                              pc->target->path.user));
+                                    pc->target->path.user));
     return true;
 }
 
 static bool dav_get_calendar_home_set(const struct dav_prop_ctx *pc, struct strbuf *sb)
 {
-    dav_href_elem(sb, dav_home_href(pc->a, pc->dr->app->cfg, DAV_HOME_CALENDARS,
-                              pc->target->path.user));
+    dav_href_elem(
+            sb, dav_home_href(pc->a, pc->dr->app->cfg, DAV_HOME_CALENDARS, pc->target->path.user));
     return true;
 }
 
@@ -269,9 +280,8 @@ static const struct dav_live_prop dav_common_props[] = {
     { DAV_NS_DAV, "quota-available-bytes", N_COLL, false, false, dav_get_quota_available },
     { DAV_NS_DAV, "principal-URL", N_PRINC, false, false, dav_get_principal_url },
     { DAV_NS_DAV, "principal-collection-set", N_ALL, false, false,
-            dav_get_principal_collection_set },
-    { DAV_NS_CARDDAV, "addressbook-home-set", N_PRINC, false, false,
-            dav_get_addressbook_home_set },
+      dav_get_principal_collection_set },
+    { DAV_NS_CARDDAV, "addressbook-home-set", N_PRINC, false, false, dav_get_addressbook_home_set },
     { DAV_NS_CALDAV, "calendar-home-set", N_PRINC, false, false, dav_get_calendar_home_set },
 };
 
@@ -327,8 +337,8 @@ static bool dav_prop_is_live_name(const struct dav_target *t, struct dav_qname q
     return false;
 }
 
-void dav_prop_each(const struct dav_target *t,
-        void (*fn)(void *ctx, const struct dav_live_prop *p), void *ctx)
+void dav_prop_each(const struct dav_target *t, void (*fn)(void *ctx, const struct dav_live_prop *p),
+                   void *ctx)
 {
     if (dav_has_flavour_props(t)) {
         for (size_t i = 0; i < t->flavour->n_props; i++) {
@@ -340,20 +350,19 @@ void dav_prop_each(const struct dav_target *t,
     for (size_t i = 0; i < DAV_N_COMMON; i++) {
         const struct dav_live_prop *p = &dav_common_props[i];
         struct dav_qname q = { str_view_of(p->ns), str_view_of(p->name) };
-        if (dav_prop_applies(p, t) && (!dav_has_flavour_props(t) ||
-                                              dav_prop_find(t, q) == p)) {
+        if (dav_prop_applies(p, t) && (!dav_has_flavour_props(t) || dav_prop_find(t, q) == p)) {
             fn(ctx, p);
         }
     }
 }
 
 int dav_prop_set_live(struct dav_request *dr, struct store_collection *c,
-        const struct dav_patch_op *op)
+                      const struct dav_patch_op *op)
 {
     struct str_view value = op->remove ? STR_VIEW_NULL : dav_xml_text(dr->a, op->elem);
     struct dav_qname q = op->qname;
     if (str_view_eq(q.ns, STR_VIEW_LIT(DAV_NS_DAV)) &&
-            str_view_eq(q.name, STR_VIEW_LIT("displayname"))) {
+        str_view_eq(q.name, STR_VIEW_LIT("displayname"))) {
         c->display_name = value;
     } else if (str_view_eq(q.name, STR_VIEW_LIT("addressbook-description")) ||
                str_view_eq(q.name, STR_VIEW_LIT("calendar-description"))) {

@@ -1,6 +1,7 @@
 /*
  * report.c: REPORT (RFC 3253 3.6) dispatch. The body's root element (namespace, name)
- * picks a handler from the target's flavour table (struct dav_report); an unknown report
+ * picks a handler from the target's flavour table (struct dav_report; on the root,
+ * principals and homes from every flavour's node_reports); an unknown report
  * is 403 with <D:supported-report/> (RFC 3253 3.6). The handler runs with the request's
  * read transaction open in dr->txn and answers exactly once; it may end the transaction
  * itself (to stream in batches, as PROPFIND does), otherwise it is ended here.
@@ -9,15 +10,27 @@
 
 #include "src/err.h"
 
+static dav_report_fn *dav_report_in(const struct dav_report *r, size_t n,
+                                    const struct dav_xml_node *root)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (dav_xml_is(root, r[i].ns, r[i].name)) {
+            return r[i].handle;
+        }
+    }
+    return NULL;
+}
+
 static dav_report_fn *dav_report_find(const struct dav_target *t, const struct dav_xml_node *root)
 {
     const struct dav_flavour *f = t->flavour;
-    if (f == NULL || (t->path.node != DAV_NODE_COLLECTION && t->path.node != DAV_NODE_RESOURCE)) {
-        return NULL;
+    if (t->path.node == DAV_NODE_COLLECTION || t->path.node == DAV_NODE_RESOURCE) {
+        return f ? dav_report_in(f->reports, f->n_reports, root) : NULL;
     }
-    for (size_t i = 0; i < f->n_reports; i++) {
-        if (dav_xml_is(root, f->reports[i].ns, f->reports[i].name)) {
-            return f->reports[i].handle;
+    for (size_t i = 0; (f = dav_flavour_at(i)) != NULL; i++) {
+        dav_report_fn *fn = dav_report_in(f->node_reports, f->n_node_reports, root);
+        if (fn != NULL) {
+            return fn;
         }
     }
     return NULL;

@@ -22,8 +22,8 @@ static void fuzz_check_values(struct arena *a, const struct dav_proppatch *pp)
         }
         struct dav_xml_node *back;
         if (dav_xml_parse(a, pp->ops[i].value, &back) != 0 ||
-                !str_view_eq(back->ns, pp->ops[i].qname.ns) ||
-                !str_view_eq(back->name, pp->ops[i].qname.name)) {
+            !str_view_eq(back->ns, pp->ops[i].qname.ns) ||
+            !str_view_eq(back->name, pp->ops[i].qname.name)) {
             abort(); /* a stored dead property must read back as itself */
         }
     }

@@ -44,10 +44,12 @@ static bool qname_is(struct dav_qname q, const char *ns, const char *name)
 static void test_propfind_prop_keeps_namespaces_whatever_the_prefix(void **state)
 {
     struct dav_propfind pf;
-    int rc = dav_xml_propfind(a, body("<?xml version=\"1.0\"?>\n"
-                                      "<x:propfind xmlns:x=\"DAV:\" xmlns:cs=\"http://calendarserver.org/ns/\">"
-                                      " <x:prop><x:getetag/><cs:getctag/><foo xmlns=\"urn:f\"/>"
-                                      "<bar/></x:prop></x:propfind>"),
+    int rc = dav_xml_propfind(
+            a,
+            body("<?xml version=\"1.0\"?>\n"
+                 "<x:propfind xmlns:x=\"DAV:\" xmlns:cs=\"http://calendarserver.org/ns/\">"
+                 " <x:prop><x:getetag/><cs:getctag/><foo xmlns=\"urn:f\"/>"
+                 "<bar/></x:prop></x:propfind>"),
             &pf);
     assert_int_equal(rc, 0);
     assert_int_equal(pf.kind, DAV_PROPFIND_PROP);
@@ -69,14 +71,16 @@ static void test_propfind_empty_body_is_allprop(void **state)
 static void test_propfind_allprop_with_include_and_propname(void **state)
 {
     struct dav_propfind pf;
-    assert_int_equal(dav_xml_propfind(a, body("<D:propfind xmlns:D=\"DAV:\"><D:allprop/>"
-                                              "<D:include><D:sync-token/></D:include></D:propfind>"),
-                             &pf),
-            0);
+    assert_int_equal(dav_xml_propfind(a,
+                                      body("<D:propfind xmlns:D=\"DAV:\"><D:allprop/>"
+                                           "<D:include><D:sync-token/></D:include></D:propfind>"),
+                                      &pf),
+                     0);
     assert_int_equal(pf.kind, DAV_PROPFIND_ALLPROP);
     assert_int_equal(pf.n_props, 1);
     assert_true(qname_is(pf.props[0], "DAV:", "sync-token"));
-    assert_int_equal(dav_xml_propfind(a, body("<D:propfind xmlns:D=\"DAV:\"><D:propname/></D:propfind>"),
+    assert_int_equal(
+            dav_xml_propfind(a, body("<D:propfind xmlns:D=\"DAV:\"><D:propname/></D:propfind>"),
                              &pf),
             0);
     assert_int_equal(pf.kind, DAV_PROPFIND_PROPNAME);
@@ -85,15 +89,18 @@ static void test_propfind_allprop_with_include_and_propname(void **state)
 static void test_propfind_wrong_root_or_malformed_is_inval(void **state)
 {
     struct dav_propfind pf;
-    assert_int_equal(dav_xml_propfind(a, body("<D:propfind xmlns:D=\"urn:not-dav\"><D:prop/></D:propfind>"), &pf),
-            ERR_INVAL);
-    assert_int_equal(dav_xml_propfind(a, body("<D:propfind xmlns:D=\"DAV:\"><D:prop>"), &pf),
-            ERR_INVAL);
-    /* litmus propfind_invalid2: an undeclared prefix is not namespace-well-formed */
-    assert_int_equal(dav_xml_propfind(a, body("<D:propfind xmlns:D=\"DAV:\"><D:prop><bar:foo/>"
-                                              "</D:prop></D:propfind>"),
+    assert_int_equal(
+            dav_xml_propfind(a, body("<D:propfind xmlns:D=\"urn:not-dav\"><D:prop/></D:propfind>"),
                              &pf),
             ERR_INVAL);
+    assert_int_equal(dav_xml_propfind(a, body("<D:propfind xmlns:D=\"DAV:\"><D:prop>"), &pf),
+                     ERR_INVAL);
+    /* litmus propfind_invalid2: an undeclared prefix is not namespace-well-formed */
+    assert_int_equal(dav_xml_propfind(a,
+                                      body("<D:propfind xmlns:D=\"DAV:\"><D:prop><bar:foo/>"
+                                           "</D:prop></D:propfind>"),
+                                      &pf),
+                     ERR_INVAL);
     assert_int_equal(dav_xml_propfind(a, body("this is not xml"), &pf), ERR_INVAL);
 }
 
@@ -101,15 +108,16 @@ static void test_doctype_is_refused(void **state)
 {
     struct dav_xml_node *root;
     assert_int_equal(dav_xml_parse(a, body("<!DOCTYPE propfind><propfind xmlns=\"DAV:\"/>"), &root),
-            ERR_INVAL);
+                     ERR_INVAL);
     assert_null(root);
 }
 
 static void test_external_entity_is_refused(void **state)
 {
     struct dav_xml_node *root;
-    const char *xxe = "<?xml version=\"1.0\"?><!DOCTYPE d [<!ENTITY x SYSTEM \"file:///etc/passwd\">]>"
-                      "<D:propfind xmlns:D=\"DAV:\"><D:prop><D:x>&x;</D:x></D:prop></D:propfind>";
+    const char *xxe =
+            "<?xml version=\"1.0\"?><!DOCTYPE d [<!ENTITY x SYSTEM \"file:///etc/passwd\">]>"
+            "<D:propfind xmlns:D=\"DAV:\"><D:prop><D:x>&x;</D:x></D:prop></D:propfind>";
     assert_int_equal(dav_xml_parse(a, body(xxe), &root), ERR_INVAL);
 }
 
@@ -174,18 +182,20 @@ static void test_element_count_limit(void **state)
 static void test_proppatch_ops_in_order_with_serialised_values(void **state)
 {
     struct dav_proppatch pp;
-    int rc = dav_xml_proppatch(a, body("<D:propertyupdate xmlns:D=\"DAV:\" xmlns:Z=\"http://ex.com/ns/\">"
-                                       "<D:set><D:prop><Z:author>Jim <Z:b x=\"1\">&amp; co</Z:b></Z:author>"
-                                       "<D:displayname>Book</D:displayname></D:prop></D:set>"
-                                       "<D:remove><D:prop><Z:old/></D:prop></D:remove>"
-                                       "</D:propertyupdate>"),
+    int rc = dav_xml_proppatch(
+            a,
+            body("<D:propertyupdate xmlns:D=\"DAV:\" xmlns:Z=\"http://ex.com/ns/\">"
+                 "<D:set><D:prop><Z:author>Jim <Z:b x=\"1\">&amp; co</Z:b></Z:author>"
+                 "<D:displayname>Book</D:displayname></D:prop></D:set>"
+                 "<D:remove><D:prop><Z:old/></D:prop></D:remove>"
+                 "</D:propertyupdate>"),
             &pp);
     assert_int_equal(rc, 0);
     assert_int_equal(pp.n_ops, 3);
     assert_false(pp.ops[0].remove);
     assert_true(qname_is(pp.ops[0].qname, "http://ex.com/ns/", "author"));
     assert_string_equal(pp.ops[0].value.ptr,
-            "<author xmlns=\"http://ex.com/ns/\">Jim <b x=\"1\">&amp; co</b></author>");
+                        "<author xmlns=\"http://ex.com/ns/\">Jim <b x=\"1\">&amp; co</b></author>");
     assert_true(qname_is(pp.ops[1].qname, "DAV:", "displayname"));
     assert_string_equal(dav_xml_text(a, pp.ops[1].elem).ptr, "Book");
     assert_true(pp.ops[2].remove);
@@ -195,11 +205,12 @@ static void test_proppatch_ops_in_order_with_serialised_values(void **state)
 static void test_serialised_value_parses_back_to_the_same_names(void **state)
 {
     struct dav_proppatch pp;
-    assert_int_equal(dav_xml_proppatch(a, body("<propertyupdate xmlns=\"DAV:\"><set><prop>"
-                                               "<q:p xmlns:q=\"urn:q\"><inner xmlns=\"\">t</inner>"
-                                               "<q:x/></q:p></prop></set></propertyupdate>"),
-                             &pp),
-            0);
+    assert_int_equal(dav_xml_proppatch(a,
+                                       body("<propertyupdate xmlns=\"DAV:\"><set><prop>"
+                                            "<q:p xmlns:q=\"urn:q\"><inner xmlns=\"\">t</inner>"
+                                            "<q:x/></q:p></prop></set></propertyupdate>"),
+                                       &pp),
+                     0);
     struct dav_xml_node *root;
     assert_int_equal(dav_xml_parse(a, pp.ops[0].value, &root), 0);
     assert_true(dav_xml_is(root, "urn:q", "p"));
@@ -212,20 +223,23 @@ static void test_proppatch_without_operations_is_inval(void **state)
 {
     struct dav_proppatch pp;
     assert_int_equal(dav_xml_proppatch(a, body("<D:propertyupdate xmlns:D=\"DAV:\"/>"), &pp),
-            ERR_INVAL);
-    assert_int_equal(dav_xml_proppatch(a, body("<D:propertyupdate xmlns:D=\"DAV:\"><D:bogus/>"
-                                               "</D:propertyupdate>"),
-                             &pp),
-            ERR_INVAL);
+                     ERR_INVAL);
+    assert_int_equal(dav_xml_proppatch(a,
+                                       body("<D:propertyupdate xmlns:D=\"DAV:\"><D:bogus/>"
+                                            "</D:propertyupdate>"),
+                                       &pp),
+                     ERR_INVAL);
 }
 
 static void test_mkcol_extended_body(void **state)
 {
     struct dav_mkcol mk;
-    int rc = dav_xml_mkcol(a, body("<D:mkcol xmlns:D=\"DAV:\" xmlns:C=\"urn:ietf:params:xml:ns:carddav\">"
-                                   "<D:set><D:prop><D:resourcetype><D:collection/><C:addressbook/>"
-                                   "</D:resourcetype><D:displayname>Work</D:displayname></D:prop>"
-                                   "</D:set></D:mkcol>"),
+    int rc = dav_xml_mkcol(
+            a,
+            body("<D:mkcol xmlns:D=\"DAV:\" xmlns:C=\"urn:ietf:params:xml:ns:carddav\">"
+                 "<D:set><D:prop><D:resourcetype><D:collection/><C:addressbook/>"
+                 "</D:resourcetype><D:displayname>Work</D:displayname></D:prop>"
+                 "</D:set></D:mkcol>"),
             &mk);
     assert_int_equal(rc, 0);
     assert_int_equal(mk.n_types, 2);
