@@ -37,6 +37,10 @@ struct cli {
 
 /* Open the store in cfg.data_dir once (printing the error); NULL on failure. */
 struct store *cli_store(struct cli *cli);
+/* The same, read-only: never waits for another process's write transaction (a serving
+ * store in the middle of a request, an import batch), so check, backup, export and the
+ * list commands run beside them. */
+struct store *cli_store_read(struct cli *cli);
 
 /* Print "kith: " + message on stderr. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

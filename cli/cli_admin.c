@@ -25,7 +25,7 @@ int cli_check(struct cli *cli, int argc, char **argv)
                 out);
         return out == stdout ? CLI_OK : CLI_USAGE;
     }
-    struct store *s = cli_store(cli);
+    struct store *s = cli_store_read(cli);
     if (s == NULL) {
         return CLI_ERROR;
     }
@@ -55,7 +55,7 @@ int cli_backup(struct cli *cli, int argc, char **argv)
                 out);
         return help ? CLI_OK : CLI_USAGE;
     }
-    struct store *s = cli_store(cli);
+    struct store *s = cli_store_read(cli);
     if (s == NULL) {
         return CLI_ERROR;
     }

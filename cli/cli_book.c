@@ -64,7 +64,7 @@ static int cli_book_print(void *ctx, const struct store_collection *c)
 
 static int cli_book_list(struct cli *cli, const char *user)
 {
-    struct store *s = cli_store(cli);
+    struct store *s = cli_store_read(cli);
     struct store_txn *t;
     if (s == NULL || store_txn_begin(s, false, &t) != 0) {
         return CLI_ERROR;

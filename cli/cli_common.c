@@ -26,7 +26,7 @@ bool cli_is_help(const char *arg)
     return strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0;
 }
 
-struct store *cli_store(struct cli *cli)
+static struct store *cli_store_open(struct cli *cli, bool read_only)
 {
     if (cli->store != NULL) {
         return cli->store;
@@ -34,6 +34,7 @@ struct store *cli_store(struct cli *cli)
     struct store_options opts = {
         .dir = cli->cfg.data_dir,
         .map_size = cli->cfg.map_size,
+        .read_only = read_only,
     };
     int rc = store_open(&opts, &cli->store);
     if (rc != 0) {
@@ -41,6 +42,16 @@ struct store *cli_store(struct cli *cli)
         return NULL;
     }
     return cli->store;
+}
+
+struct store *cli_store(struct cli *cli)
+{
+    return cli_store_open(cli, false);
+}
+
+struct store *cli_store_read(struct cli *cli)
+{
+    return cli_store_open(cli, true);
 }
 
 bool cli_split_book(const char *arg, char *buf, const char **user_out, const char **book_out)

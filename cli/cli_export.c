@@ -62,7 +62,7 @@ static int export_book(struct cli *cli, const char *from, struct export *ex)
         cli_error("'%s' is not USER/BOOK", from);
         return CLI_USAGE;
     }
-    struct store *s = cli_store(cli);
+    struct store *s = cli_store_read(cli);
     struct store_txn *t;
     if (s == NULL || store_txn_begin(s, false, &t) != 0) {
         return CLI_ERROR;

@@ -141,7 +141,7 @@ static int cli_user_print(void *ctx, const struct store_user *u)
 
 static int cli_user_list(struct cli *cli)
 {
-    struct store *s = cli_store(cli);
+    struct store *s = cli_store_read(cli);
     struct store_txn *t;
     if (s == NULL || store_txn_begin(s, false, &t) != 0) {
         return CLI_ERROR;

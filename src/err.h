@@ -18,8 +18,8 @@ enum err {
     ERR_IO = -EIO,          /* the operating system refused (disk, permissions) */
     ERR_NOT_FOUND = -1001,
     ERR_EXISTS = -1002,
-    ERR_PRECONDITION = -1003, /* If-Match / If-None-Match / a UID already in the collection */
-    ERR_CONFLICT = -1004,
+    ERR_PRECONDITION = -1003, /* If-Match / If-None-Match, an expired sync token */
+    ERR_CONFLICT = -1004,    /* a UID already in the collection */
     ERR_TOO_LARGE = -1005,  /* a configured or built-in size limit was hit */
     ERR_NO_SPACE = -1006,   /* the store is full (LMDB map size) */
     ERR_DENIED = -1007,     /* authentication or permission */

@@ -1,5 +1,5 @@
 /*
- * keys.h: the LMDB key layout of a Kith store (format version 1). Private to storage/.
+ * keys.h: the LMDB key layout of a Kith store (format version 2). Private to storage/.
  *
  * One environment (data.mdb + lock.mdb in the data directory), one named database (DBI) per
  * table below. Integers in keys are big-endian so that byte order is numeric order; "\0"
@@ -22,7 +22,8 @@
  *   tombstones   u64 coll_id, name                     u64 seq of its deletion entry
  *   props        u64 coll_id, name, "\0", qname        value (XML text)
  *   entities     16-byte entity id                     rec(entity)
- *   ix           u8 index, value, "\0", entity id      (empty); see enum store_index
+ *   ix           u8 index, value, "\0"                 entity ids (DUPSORT, DUPFIXED); see
+ *                                                      enum store_index
  *
  *   timeranges   u64 coll_id, name                     i64 first start, i64 last end (CalDAV)
  *
@@ -53,7 +54,7 @@
 #ifndef KITH_STORE_KEYS_H
 #define KITH_STORE_KEYS_H
 
-#define STORE_FORMAT_VERSION 1
+#define STORE_FORMAT_VERSION 2
 
 #define STORE_NAME_MAX  255 /* resource name bytes */
 #define STORE_UID_MAX   255 /* UID bytes */

@@ -60,6 +60,10 @@ int store_db_get(struct store_txn *t, enum store_dbi d, struct str_view key, str
 int store_db_put(struct store_txn *t, enum store_dbi d, struct str_view key, struct str_view val);
 /* ERR_NOT_FOUND is not a failure for del. */
 int store_db_del(struct store_txn *t, enum store_dbi d, struct str_view key);
+/* DUPSORT tables (ix): delete / test one (key, value) pair. */
+int store_db_del_dup(struct store_txn *t, enum store_dbi d, struct str_view key, struct str_view val);
+bool store_db_has_dup(struct store_txn *t, enum store_dbi d, struct str_view key,
+        struct str_view val);
 /* Delete every key starting with prefix. */
 int store_db_del_prefix(struct store_txn *t, enum store_dbi d, struct str_view prefix);
 
@@ -87,7 +91,7 @@ int store_entity_decode(struct store_txn *t, struct str_view v, struct store_ent
 /* Entity index maintenance (store_entities.c). */
 int store_entity_index_put(struct store_txn *t, const struct store_entity *e);
 int store_entity_index_del(struct store_txn *t, const struct store_id *id);
-/* Every ix key of e, for store_check. */
+/* Every ix entry of e (key = index byte, value, "\0"; the data is e's id), for store_check. */
 typedef int store_ix_key_fn(void *ctx, struct str_view key);
 int store_entity_ix_keys(struct store_txn *t, const struct store_entity *e, store_ix_key_fn *fn,
         void *ctx);

@@ -230,10 +230,12 @@ enum store_index {
     STORE_IX_PARENT = 6,        /* departments by their organization's URI */
     STORE_IX_REL_TARGET = 7,    /* relationship records by target URI (inverse lookups) */
     STORE_IX_KIND = 8,          /* "1".."4": entities of one kind */
-    STORE_IX_SUBSTR = 9,        /* every suffix of every case-folded name word and e-mail
+    STORE_IX_SUBSTR = 9,        /* every suffix (first 64 bytes) of every case-folded word of
+                                 * fn, family, given, org and dept, and of every whole e-mail
                                  * address: a prefix lookup here finds the entities with a
                                  * word or address CONTAINING the value (LDAP *x*, CardDAV
-                                 * text-match contains); candidates still need the real match */
+                                 * text-match contains); candidates still need the real match,
+                                 * and a value with a space spans words: look up one word */
 };
 
 typedef int store_entity_id_fn(void *ctx, const struct store_id *id);
@@ -241,7 +243,7 @@ typedef int store_entity_fn(void *ctx, const struct store_entity *e);
 
 int store_entity_get(struct store_txn *t, const struct store_id *id, struct store_entity *out);
 /* Ids of the entities whose index ix holds value (prefix=true: values starting with it), in
- * index order, each id at most once per value. value is normalised like the indexed data. */
+ * index order, each id once. value is normalised like the indexed data. */
 int store_entity_lookup(struct store_txn *t, enum store_index ix, struct str_view value,
         bool prefix, store_entity_id_fn *fn, void *ctx);
 /* Every entity, optionally of one collection (coll_id 0: all). */

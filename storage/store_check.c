@@ -16,6 +16,7 @@ struct check {
     /* per collection being checked */
     struct store_collection coll;
     uint64_t count, bytes;
+    struct store_id entity_id; /* the entity whose index keys are being checked */
 };
 
 static void check_report(struct check *c, const char *fmt, ...) ATTR_FORMAT(2, 3);
@@ -140,8 +141,7 @@ static int check_coll(void *ctx, struct str_view key, struct str_view val)
 static int check_ix_exists(void *ctx, struct str_view key)
 {
     struct check *c = ctx;
-    struct str_view v;
-    if (store_db_get(c->t, DBI_IX, key, &v) != 0) {
+    if (!store_db_has_dup(c->t, DBI_IX, key, str_view_make(c->entity_id.b, STORE_ID_LEN))) {
         check_report(c, "entity index: a key of an entity is missing");
     }
     return 0;
@@ -166,6 +166,7 @@ static int check_entity(void *ctx, struct str_view key, struct str_view val)
         check_report(c, "entity of %.*s: its resource is gone or names another entity",
                 STR_VIEW_FMT(e.name));
     }
+    c->entity_id = e.id;
     store_entity_ix_keys(c->t, &e, check_ix_exists, c);
     return 0;
 }
@@ -174,10 +175,58 @@ static int check_ix(void *ctx, struct str_view key, struct str_view val)
 {
     struct check *c = ctx;
     struct str_view v;
-    if (key.len < 2 + STORE_ID_LEN ||
-            store_db_get(c->t, DBI_ENTITIES,
-                    str_view_make(key.ptr + key.len - STORE_ID_LEN, STORE_ID_LEN), &v) != 0) {
+    if (key.len < 2 || val.len != STORE_ID_LEN ||
+            store_db_get(c->t, DBI_ENTITIES, val, &v) != 0) {
         check_report(c, "entity index: a key names no entity");
+    }
+    return 0;
+}
+
+/* Keys of per-collection tables (changes, tombstones, props, timeranges, bodies) must
+ * belong to an existing collection; a deleted collection leaves nothing behind. */
+struct check_orphans {
+    struct check *c;
+    const char *table;
+    uint64_t last_ok, last_bad;
+};
+
+static int check_orphan(void *ctx, struct str_view key, struct str_view val)
+{
+    struct check_orphans *o = ctx;
+    if (key.len < 8) {
+        check_report(o->c, "%s: malformed key", o->table);
+        return 0;
+    }
+    uint64_t id = store_be64_get((const uint8_t *)key.ptr);
+    if (id == o->last_ok || id == o->last_bad) {
+        return 0;
+    }
+    struct store_collection coll;
+    if (store_collection_get_by_id(o->c->t, id, &coll) == 0) {
+        o->last_ok = id;
+    } else {
+        o->last_bad = id;
+        check_report(o->c, "%s: entries of collection %llu, which does not exist", o->table,
+                (unsigned long long)id);
+    }
+    return 0;
+}
+
+static int check_orphans(struct check *c)
+{
+    static const struct {
+        enum store_dbi dbi;
+        const char *name;
+    } tables[] = {
+        { DBI_CHANGES, "change log" }, { DBI_TOMBS, "tombstones" }, { DBI_PROPS, "properties" },
+        { DBI_TIMERANGES, "time ranges" }, { DBI_BODIES, "bodies" }, { DBI_RES, "resources" },
+    };
+    for (size_t i = 0; i < sizeof(tables) / sizeof(tables[0]); i++) {
+        struct check_orphans o = { c, tables[i].name, 0, 0 };
+        int rc = store_db_walk(c->t, tables[i].dbi, STR_VIEW_NULL, STR_VIEW_NULL, check_orphan, &o);
+        if (rc != 0) {
+            return rc;
+        }
     }
     return 0;
 }
@@ -214,6 +263,9 @@ int store_check(struct store *s, store_problem_fn *fn, void *ctx, size_t *proble
     }
     if (rc == 0) {
         rc = store_db_walk(c.t, DBI_RES_UIDS, STR_VIEW_NULL, STR_VIEW_NULL, check_uid, &c);
+    }
+    if (rc == 0) {
+        rc = check_orphans(&c);
     }
     store_txn_abort(&c.t);
     if (problems_out) {

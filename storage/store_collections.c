@@ -122,10 +122,14 @@ static struct str_view store_coll_path_key(struct store_txn *t, struct str_view 
         enum store_coll_kind kind, struct str_view slug)
 {
     uint8_t *k = arena_alloc(t->arena, owner.len + 2 + slug.len);
-    memcpy(k, owner.ptr, owner.len);
+    if (owner.len) {
+        memcpy(k, owner.ptr, owner.len);
+    }
     k[owner.len] = 0;
     k[owner.len + 1] = (uint8_t)kind;
-    memcpy(k + owner.len + 2, slug.ptr, slug.len);
+    if (slug.len) {
+        memcpy(k + owner.len + 2, slug.ptr, slug.len);
+    }
     return str_view_make(k, owner.len + 2 + slug.len);
 }
 

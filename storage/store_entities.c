@@ -208,7 +208,7 @@ static void ix_emit_value(struct ix_emit *x, enum store_index ix, struct str_vie
         return;
     }
     size_t n = utf8_cut(value, STORE_IXVAL_MAX);
-    uint8_t *k = arena_alloc(x->t->arena, 1 + n + 1 + STORE_ID_LEN);
+    uint8_t *k = arena_alloc(x->t->arena, 1 + n + 1);
     k[0] = (uint8_t)ix;
     size_t len = 1;
     for (size_t i = 0; i < n; i++) {
@@ -217,8 +217,7 @@ static void ix_emit_value(struct ix_emit *x, enum store_index ix, struct str_vie
         }
     }
     k[len++] = 0;
-    memcpy(k + len, x->id->b, STORE_ID_LEN);
-    x->rc = x->fn(x->ctx, str_view_make(k, len + STORE_ID_LEN));
+    x->rc = x->fn(x->ctx, str_view_make(k, len));
 }
 
 #define IX_SUBSTR_MAX 64 /* longer words and addresses are indexed on their first 64 bytes */
@@ -234,27 +233,13 @@ static void ix_emit_suffixes(struct ix_emit *x, struct str_view folded)
     }
 }
 
-/* E-mail addresses get the suffixes that start a part of them (the start, and after '.',
- * '@', '-', '_', '+'): every suffix of every address would multiply the index tenfold for
- * infix queries nobody types. Other infixes fall back to a checked scan in the caller. */
-static void ix_emit_email_suffixes(struct ix_emit *x, struct str_view folded)
-{
-    size_t n = utf8_cut(folded, IX_SUBSTR_MAX);
-    for (size_t i = 0; i < n; i++) {
-        char prev = i ? folded.ptr[i - 1] : '.';
-        if (prev == '.' || prev == '@' || prev == '-' || prev == '_' || prev == '+') {
-            ix_emit_value(x, STORE_IX_SUBSTR, str_view_make(folded.ptr + i, n - i));
-        }
-    }
-}
-
 static void ix_emit_folded(struct ix_emit *x, enum store_index ix, struct str_view value)
 {
     if (value.len) {
         struct str_view folded = utf8_casefold(x->t->arena, value);
         ix_emit_value(x, ix, folded);
         if (ix == STORE_IX_EMAIL) {
-            ix_emit_email_suffixes(x, folded);
+            ix_emit_suffixes(x, folded);
         }
     }
 }
@@ -296,13 +281,11 @@ int store_entity_ix_keys(struct store_txn *t, const struct store_entity *e, stor
         ix_emit_value(&x, STORE_IX_PHONE_DIGITS, e->phones[i].digits);
         ix_emit_value(&x, STORE_IX_PHONE_E164, e->phones[i].e164);
     }
-    /* Substring search is for people's names (LDAP cn/sn/givenName *x*, CardDAV FN
-     * contains); organization words are word-indexed only. */
     ix_emit_words(&x, e->fn, true);
     ix_emit_words(&x, e->family, true);
     ix_emit_words(&x, e->given, true);
-    ix_emit_words(&x, e->org, false);
-    ix_emit_words(&x, e->dept, false);
+    ix_emit_words(&x, e->org, true);
+    ix_emit_words(&x, e->dept, true);
     ix_emit_value(&x, STORE_IX_UID, e->uid);
     ix_emit_value(&x, STORE_IX_PARENT, e->parent);
     for (size_t i = 0; i < e->n_relations; i++) {
@@ -347,14 +330,15 @@ static int ix_key_cmp(const void *a, const void *b)
     return c ? c : (x->len > y->len) - (x->len < y->len);
 }
 
-static int ix_put(void *ctx, struct str_view key)
-{
-    return store_db_put(ctx, DBI_IX, key, STR_VIEW_NULL);
-}
+struct ix_del_ctx {
+    struct store_txn *t;
+    struct str_view id;
+};
 
 static int ix_del(void *ctx, struct str_view key)
 {
-    return store_db_del(ctx, DBI_IX, key);
+    struct ix_del_ctx *d = ctx;
+    return store_db_del_dup(d->t, DBI_IX, key, d->id);
 }
 
 int store_entity_index_put(struct store_txn *t, const struct store_entity *e)
@@ -370,7 +354,7 @@ int store_entity_index_put(struct store_txn *t, const struct store_entity *e)
     }
     for (size_t i = 0; i < k.n && t->err == 0; i++) {
         if (i == 0 || ix_key_cmp(&k.keys[i - 1], &k.keys[i]) != 0) {
-            ix_put(t, k.keys[i]);
+            store_db_put(t, DBI_IX, k.keys[i], str_view_make(e->id.b, STORE_ID_LEN));
         }
     }
     return t->err;
@@ -388,7 +372,8 @@ int store_entity_index_del(struct store_txn *t, const struct store_id *id)
     }
     struct store_entity e = { .id = *id };
     store_entity_decode(t, v, &e);
-    store_entity_ix_keys(t, &e, ix_del, t);
+    struct ix_del_ctx d = { t, str_view_make(id->b, STORE_ID_LEN) };
+    store_entity_ix_keys(t, &e, ix_del, &d);
     store_db_del(t, DBI_ENTITIES, key);
     return t->err;
 }
@@ -414,19 +399,73 @@ int store_entity_get(struct store_txn *t, const struct store_id *id, struct stor
     return rc;
 }
 
+/* Ids already handed out by a prefix lookup: one value may match several keys of the same
+ * entity ("ller" is in "müller" and in "mueller@..."), and callers want each id once. An
+ * open-addressing set in the transaction arena, doubled at half load. */
+struct id_set {
+    struct arena *a;
+    struct store_id *slots;
+    size_t cap, n;
+};
+
+static uint64_t id_hash(const struct store_id *id)
+{
+    uint64_t h;
+    memcpy(&h, id->b, sizeof(h)); /* UUIDs are random enough in their first bytes */
+    return h ^ (h >> 29);
+}
+
+static bool id_set_add(struct id_set *set, const struct store_id *id);
+
+static void id_set_grow(struct id_set *set)
+{
+    struct store_id *old = set->slots;
+    size_t old_cap = set->cap;
+    set->cap = old_cap ? old_cap * 2 : 256;
+    set->slots = arena_new_array(set->a, struct store_id, set->cap);
+    set->n = 0;
+    for (size_t i = 0; i < old_cap; i++) {
+        if (!store_id_is_zero(&old[i])) {
+            id_set_add(set, &old[i]);
+        }
+    }
+}
+
+/* True when id was not in the set yet. */
+static bool id_set_add(struct id_set *set, const struct store_id *id)
+{
+    if ((set->n + 1) * 2 > set->cap) {
+        id_set_grow(set);
+    }
+    for (size_t i = id_hash(id) & (set->cap - 1);; i = (i + 1) & (set->cap - 1)) {
+        if (store_id_is_zero(&set->slots[i])) {
+            set->slots[i] = *id;
+            set->n++;
+            return true;
+        }
+        if (memcmp(set->slots[i].b, id->b, STORE_ID_LEN) == 0) {
+            return false;
+        }
+    }
+}
+
 struct lookup_walk {
     store_entity_id_fn *fn;
     void *ctx;
+    struct id_set *seen; /* prefix lookups only */
 };
 
 static int store_lookup_walk(void *ctx, struct str_view key, struct str_view val)
 {
     struct lookup_walk *w = ctx;
-    if (key.len < 2 + STORE_ID_LEN) {
+    if (val.len != STORE_ID_LEN) {
         return ERR_CORRUPT;
     }
     struct store_id id;
-    memcpy(id.b, key.ptr + key.len - STORE_ID_LEN, STORE_ID_LEN);
+    memcpy(id.b, val.ptr, STORE_ID_LEN);
+    if (w->seen != NULL && !id_set_add(w->seen, &id)) {
+        return 0;
+    }
     return w->fn(w->ctx, &id);
 }
 
@@ -440,9 +479,12 @@ int store_entity_lookup(struct store_txn *t, enum store_index ix, struct str_vie
     size_t n = utf8_cut(norm, STORE_IXVAL_MAX);
     uint8_t *k = arena_alloc(t->arena, n + 2);
     k[0] = (uint8_t)ix;
-    memcpy(k + 1, norm.ptr, n);
+    if (n) {
+        memcpy(k + 1, norm.ptr, n);
+    }
     k[n + 1] = 0;
-    struct lookup_walk w = { fn, ctx };
+    struct id_set seen = { .a = t->arena };
+    struct lookup_walk w = { fn, ctx, prefix ? &seen : NULL };
     return store_db_walk(t, DBI_IX, str_view_make(k, n + (prefix ? 1 : 2)), STR_VIEW_NULL,
             store_lookup_walk, &w);
 }

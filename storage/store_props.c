@@ -8,9 +8,13 @@ static struct str_view store_prop_key(struct store_txn *t, uint64_t coll_id, str
 {
     uint8_t *k = arena_alloc(t->arena, 8 + name.len + 1 + qname.len);
     store_be64_put(k, coll_id);
-    memcpy(k + 8, name.ptr, name.len);
+    if (name.len) {
+        memcpy(k + 8, name.ptr, name.len);
+    }
     k[8 + name.len] = 0;
-    memcpy(k + 9 + name.len, qname.ptr, qname.len);
+    if (qname.len) {
+        memcpy(k + 9 + name.len, qname.ptr, qname.len);
+    }
     return str_view_make(k, 9 + name.len + qname.len);
 }
 

@@ -6,6 +6,8 @@
 #include <ctype.h>
 #include <time.h>
 
+#include "src/utf8.h"
+
 enum { USER_EMAIL = 1, USER_DISPLAY = 2, USER_HASH = 3, USER_CREATED = 4 };
 
 static bool store_login_valid(struct str_view name)
@@ -23,13 +25,10 @@ static bool store_login_valid(struct str_view name)
     return name.ptr[0] != '.';
 }
 
+/* Case-folded beyond ASCII too: RFC 6531 allows UTF-8 local parts. */
 static struct str_view store_email_key(struct store_txn *t, struct str_view email)
 {
-    char *k = arena_alloc(t->arena, email.len + 1);
-    for (size_t i = 0; i < email.len; i++) {
-        k[i] = (char)tolower((unsigned char)email.ptr[i]);
-    }
-    return str_view_make(k, email.len);
+    return utf8_casefold(t->arena, email);
 }
 
 static int store_user_decode(struct str_view name, struct str_view v, struct store_user *out)
