@@ -123,7 +123,8 @@ int caldav_busy_lines(struct dav_request *dr, struct str_view user, uint64_t onl
 
 /* A resource name for a UID ("<uid>.ics" with unsafe bytes replaced), in a. */
 struct str_view caldav_name_for_uid(struct arena *a, const char *uid);
-/* The Schedule-Tag dead property key. */
-#define CALDAV_SCHEDULE_TAG_KEY "{" DAV_NS_CALDAV "}schedule-tag"
+/* The Schedule-Tag of obj, quoted, into buf (at least 20 bytes): unchanged by attendee
+ * answers and task progress (RFC 6638 3.2.10). */
+void caldav_schedule_tag(const struct caldav_object *obj, char *buf, size_t size);
 
 #endif

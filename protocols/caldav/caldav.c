@@ -225,31 +225,21 @@ static int caldav_uid_conflict(struct dav_request *dr, const struct dav_target *
     return ERR_CONFLICT;
 }
 
-/* If-Schedule-Tag-Match (RFC 6638 8.2): against the tag stored with the resource. */
-struct caldav_tag_find {
-    struct str_view value;
-};
-
-static int caldav_tag_cb(void *ctx, struct str_view qname, struct str_view value)
-{
-    if (str_view_eq(qname, STR_VIEW_LIT(CALDAV_SCHEDULE_TAG_KEY))) {
-        ((struct caldav_tag_find *)ctx)->value = value;
-        return 1;
-    }
-    return 0;
-}
-
+/* If-Schedule-Tag-Match (RFC 6638 8.2): against the tag of the stored object. */
 static bool caldav_schedule_tag_ok(struct dav_request *dr, const struct dav_target *t)
 {
     const char *want = http_header(dr->req, "If-Schedule-Tag-Match");
     if (want == NULL) {
         return true;
     }
-    struct caldav_tag_find f = { STR_VIEW_NULL };
-    if (t->exists) {
-        store_prop_list(dr->txn, t->coll.id, t->path.name, caldav_tag_cb, &f);
+    struct store_resource r;
+    struct caldav_object cur;
+    char tag[32] = "";
+    if (t->exists && store_resource_get(dr->txn, t->coll.id, t->path.name, true, &r) == 0 &&
+            caldav_object_parse(dr->a, r.body, &cur) == 0) {
+        caldav_schedule_tag(&cur, tag, sizeof(tag));
     }
-    if (f.value.len == 0 || !dav_etag_list_match(want, str_view_dup(dr->a, f.value))) {
+    if (tag[0] == '\0' || !dav_etag_list_match(want, tag)) {
         dav_fail_status(dr, 412, NULL, "If-Schedule-Tag-Match failed");
         return false;
     }

@@ -246,10 +246,16 @@ void caldav_post_handle(struct dav_request *dr)
     strbuf_init(&out, dr->a, 2048);
     strbuf_append_cstr(&out, "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<CAL:schedule-response"
                              DAV_XMLNS_ALL ">");
+    /* Collected first: answering reads fb's other properties with libical's one
+     * internal iterator. At most 100 recipients per request. */
+    icalproperty *atts[100];
     size_t n = 0;
     for (icalproperty *att = icalcomponent_get_first_property(fb, ICAL_ATTENDEE_PROPERTY);
-            att && n < 100; att = icalcomponent_get_next_property(fb, ICAL_ATTENDEE_PROPERTY), n++) {
-        caldav_post_recipient(dr, &out, fb, att, from, to);
+            att && n < 100; att = icalcomponent_get_next_property(fb, ICAL_ATTENDEE_PROPERTY)) {
+        atts[n++] = att;
+    }
+    for (size_t i = 0; i < n; i++) {
+        caldav_post_recipient(dr, &out, fb, atts[i], from, to);
     }
     strbuf_append_cstr(&out, "</CAL:schedule-response>\n");
     dav_txn_end(dr);

@@ -16,8 +16,10 @@
  *     copy: PARTSTAT, and for a task with one assignee STATUS, PERCENT-COMPLETE and
  *     COMPLETED too (S4).
  *   - DELETE: by the organizer, CANCEL to every attendee; by an attendee, REPLY DECLINED.
- * Schedule-Tag (RFC 6638 3.2.10) changes only when the organizer's data changes; it is
- * kept as a dead property of the resource and sent in the PUT answer.
+ * Schedule-Tag (RFC 6638 3.2.10) changes only when the organizer's data changes, so it is
+ * computed, not stored: a hash of the object without what attendees and clients change
+ * (PARTSTAT, SCHEDULE-STATUS, task progress, DTSTAMP, LAST-MODIFIED). It is sent in the
+ * PUT answer and checked for If-Schedule-Tag-Match.
  */
 #include "protocols/caldav/caldav.h"
 
@@ -37,7 +39,6 @@ struct caldav_sched {
     struct arena *a;
     struct str_view owner;  /* the calendar's owner: the calendar user acting */
     const char *owner_mail; /* their e-mail, NUL-terminated; "" when none */
-    const char *tag;        /* new Schedule-Tag, NULL when the organizer data is unchanged */
 };
 
 /* ---------------------------------------------------------------- addresses */
@@ -87,16 +88,23 @@ static void caldav_set_xparam(icalproperty *p, const char *name, const char *val
     }
 }
 
+/* PARTSTAT as written ("IN-PROCESS"): libical 3.0 spells its enum INPROCESS. */
 static const char *caldav_partstat(icalproperty *att)
 {
     icalparameter *par = icalproperty_get_first_parameter(att, ICAL_PARTSTAT_PARAMETER);
-    return par ? icalparameter_enum_to_string(icalparameter_get_partstat(par)) : "NEEDS-ACTION";
+    const char *text = par ? icalparameter_as_ical_string(par) : NULL;
+    const char *eq = text ? strchr(text, '=') : NULL;
+    return eq ? eq + 1 : "NEEDS-ACTION";
 }
 
-static void caldav_set_partstat(icalproperty *att, icalparameter_partstat ps)
+static void caldav_set_partstat(icalproperty *att, const char *value)
 {
+    char copy[64];
+    snprintf(copy, sizeof(copy), "%s", value);
     icalproperty_remove_parameter_by_kind(att, ICAL_PARTSTAT_PARAMETER);
-    icalproperty_add_parameter(att, icalparameter_new_partstat(ps));
+    icalparameter *par = icalparameter_new_partstat(ICAL_PARTSTAT_X);
+    icalparameter_set_xvalue(par, copy);
+    icalproperty_add_parameter(att, par);
 }
 
 /* The ATTENDEE of c whose address is mail, or NULL. */
@@ -156,12 +164,7 @@ static int caldav_file(struct caldav_sched *s, const struct store_collection *c,
         .has_timerange = true,
     };
     caldav_object_span(&obj, &put.tr_start, &put.tr_end);
-    rc = store_resource_put(s->txn, c->id, &put, NULL, NULL);
-    if (rc == 0 && s->tag != NULL && c->kind == STORE_COLL_CALENDAR) {
-        rc = store_prop_put(s->txn, c->id, name, STR_VIEW_LIT(CALDAV_SCHEDULE_TAG_KEY),
-                str_view_of(s->tag));
-    }
-    return rc;
+    return store_resource_put(s->txn, c->id, &put, NULL, NULL);
 }
 
 struct caldav_find_uid {
@@ -369,13 +372,13 @@ static void caldav_derive_partstat(icalcomponent *main, icalcomponent *old_main,
     }
     switch (icalcomponent_get_status(main)) {
     case ICAL_STATUS_INPROCESS:
-        caldav_set_partstat(me, ICAL_PARTSTAT_INPROCESS);
+        caldav_set_partstat(me, "IN-PROCESS");
         break;
     case ICAL_STATUS_COMPLETED:
-        caldav_set_partstat(me, ICAL_PARTSTAT_COMPLETED);
+        caldav_set_partstat(me, "COMPLETED");
         break;
     case ICAL_STATUS_CANCELLED:
-        caldav_set_partstat(me, ICAL_PARTSTAT_DECLINED);
+        caldav_set_partstat(me, "DECLINED");
         break;
     default:
         break;
@@ -431,9 +434,8 @@ static int caldav_reply(struct caldav_sched *s, const struct caldav_object *obj,
     if (rc == 0 && caldav_object_parse(s->a, r.body, &theirs) == 0 && theirs.master) {
         icalcomponent *om = theirs.master;
         icalproperty *them = caldav_attendee(om, s->owner_mail);
-        icalparameter *ps = icalproperty_get_first_parameter(me, ICAL_PARTSTAT_PARAMETER);
         if (them != NULL) {
-            caldav_set_partstat(them, ps ? icalparameter_get_partstat(ps) : ICAL_PARTSTAT_NEEDSACTION);
+            caldav_set_partstat(them, caldav_partstat(me));
         }
         if (obj->kind == ICAL_VTODO_COMPONENT &&
                 icalcomponent_count_properties(om, ICAL_ATTENDEE_PROPERTY) == 1) {
@@ -441,10 +443,7 @@ static int caldav_reply(struct caldav_sched *s, const struct caldav_object *obj,
             caldav_copy_prop(om, main, ICAL_PERCENTCOMPLETE_PROPERTY);
             caldav_copy_prop(om, main, ICAL_COMPLETED_PROPERTY);
         }
-        const char *keep = s->tag;
-        s->tag = NULL; /* RFC 6638 3.2.10: replies leave the organizer's Schedule-Tag */
         rc = caldav_file(s, &cal, obj->uid, caldav_text(s->a, theirs.root));
-        s->tag = keep;
     }
     if (rc == ERR_NOT_FOUND) {
         rc = 0; /* the organizer deleted it meanwhile: the inbox REPLY still tells them */
@@ -496,6 +495,50 @@ static int caldav_attendee_put(struct caldav_sched *s, struct caldav_object *obj
     return caldav_reply(s, obj, main, me, org_user);
 }
 
+/* ---------------------------------------------------------------- Schedule-Tag */
+
+static uint64_t caldav_fnv(uint64_t h, const char *s)
+{
+    for (; s && *s; s++) {
+        h = (h ^ (unsigned char)*s) * 1099511628211ull;
+    }
+    return h;
+}
+
+static bool caldav_attendee_owned(icalproperty_kind k)
+{
+    return k == ICAL_STATUS_PROPERTY || k == ICAL_PERCENTCOMPLETE_PROPERTY ||
+           k == ICAL_COMPLETED_PROPERTY || k == ICAL_DTSTAMP_PROPERTY ||
+           k == ICAL_LASTMODIFIED_PROPERTY || k == ICAL_METHOD_PROPERTY;
+}
+
+void caldav_schedule_tag(const struct caldav_object *obj, char *buf, size_t size)
+{
+    uint64_t h = 14695981039346656037ull;
+    icalcompiter it = icalcomponent_begin_component(obj->root, obj->kind);
+    for (icalcomponent *c; (c = icalcompiter_deref(&it)) != NULL; icalcompiter_next(&it)) {
+        icalcomponent *copy = icalcomponent_new_clone(c);
+        icalproperty *p = icalcomponent_get_first_property(copy, ICAL_ANY_PROPERTY);
+        while (p != NULL) {
+            icalproperty *next = icalcomponent_get_next_property(copy, ICAL_ANY_PROPERTY);
+            if (caldav_attendee_owned(icalproperty_isa(p))) {
+                icalcomponent_remove_property(copy, p);
+                icalproperty_free(p);
+            } else if (icalproperty_isa(p) == ICAL_ATTENDEE_PROPERTY) {
+                icalproperty_remove_parameter_by_kind(p, ICAL_PARTSTAT_PARAMETER);
+                icalproperty_remove_parameter_by_kind(p, ICAL_RSVP_PARAMETER);
+                caldav_set_xparam(p, "SCHEDULE-STATUS", NULL);
+            }
+            p = next;
+        }
+        char *text = icalcomponent_as_ical_string_r(copy);
+        h = caldav_fnv(h, text);
+        free(text);
+        icalcomponent_free(copy);
+    }
+    snprintf(buf, size, "\"%016" PRIx64 "\"", h);
+}
+
 /* ---------------------------------------------------------------- entry points */
 
 static int caldav_sched_init(struct caldav_sched *s, struct dav_request *dr,
@@ -512,16 +555,6 @@ static int caldav_sched_init(struct caldav_sched *s, struct dav_request *dr,
         s->owner_mail = str_view_dup(dr->a, u.email);
     }
     return 0;
-}
-
-static void caldav_new_tag(struct caldav_sched *s)
-{
-    struct timeval tv;
-    gettimeofday(&tv, NULL);
-    struct strbuf sb;
-    strbuf_init(&sb, s->a, 32);
-    strbuf_appendf(&sb, "\"%" PRIx64 "\"", (uint64_t)tv.tv_sec * 1000000u + (uint64_t)tv.tv_usec);
-    s->tag = sb.ptr;
 }
 
 static void caldav_load_old(struct caldav_sched *s, const struct dav_target *t,
@@ -552,15 +585,14 @@ int caldav_schedule_put(struct dav_request *dr, struct dav_put *p, struct caldav
     }
     int rc;
     if (caldav_is_owner(&s, organizer)) {
-        caldav_new_tag(&s);
         rc = caldav_organizer_put(&s, obj, &old);
-        if (rc == 0) {
-            store_prop_put(dr->txn, t->coll.id, t->path.name,
-                    STR_VIEW_LIT(CALDAV_SCHEDULE_TAG_KEY), str_view_of(s.tag));
-            http_header_add(dr->req, "Schedule-Tag", s.tag);
-        }
     } else {
         rc = caldav_attendee_put(&s, obj, &old, organizer);
+    }
+    if (rc == 0) {
+        char tag[32];
+        caldav_schedule_tag(obj, tag, sizeof(tag));
+        http_header_add(dr->req, "Schedule-Tag", tag);
     }
     if (rc != 0) {
         return dav_fail(dr, rc, "implicit scheduling failed");
@@ -600,7 +632,7 @@ int caldav_delete_check(struct dav_request *dr, const struct dav_target *t)
         icalproperty *me = caldav_attendee(main, s.owner_mail);
         struct str_view org_user;
         if (me != NULL && caldav_local(&s, organizer, &org_user)) {
-            caldav_set_partstat(me, ICAL_PARTSTAT_DECLINED);
+            caldav_set_partstat(me, "DECLINED");
             rc = caldav_reply(&s, &obj, main, me, org_user);
         }
     }
