@@ -174,13 +174,14 @@ static int carddav_names_add(struct carddav_names *ns, struct str_view name)
 struct carddav_hit_ctx {
     struct carddav_q *q;
     struct store_txn *txn;
+    uint64_t coll_id;
 };
 
 static int carddav_on_hit(void *ctx, const struct store_id *id)
 {
     struct carddav_hit_ctx *h = ctx;
     struct store_entity e;
-    if (store_entity_get(h->txn, id, &e) != 0 || e.coll_id != h->q->list.coll.id) {
+    if (store_entity_get(h->txn, id, &e) != 0 || e.coll_id != h->coll_id) {
         return 0;
     }
     return carddav_names_add(&h->q->cand, e.name);
@@ -200,7 +201,7 @@ static int carddav_plan(struct dav_request *dr, struct carddav_q *q)
     const struct carddav_filter *f = q->filter;
     q->cand.a = dr->a;
     q->scan = true;
-    struct carddav_hit_ctx h = { q, dr->txn };
+    struct carddav_hit_ctx h = { q, dr->txn, dr->target.coll.id };
     for (size_t i = 0; i < f->n_pfs; i++) {
         struct carddav_lookup *lk =
                 arena_new_array(dr->a, struct carddav_lookup, f->pfs[i].n_tms + 1);
