@@ -175,6 +175,9 @@ struct caldav_expand_out {
     const struct caldav_object *obj;
     icalcomponent *cal;
     bool recurring;
+    icalcomponent *tmpl_of; /* the component tmpl was made from */
+    icalcomponent *tmpl;    /* it without RRULE/RDATE/EXDATE: cloned per instance, so an
+                             * object with 10,000 RDATEs is not copied per instance */
 };
 
 static bool caldav_prop_is_date(icalcomponent *c, icalproperty_kind k)
@@ -186,15 +189,22 @@ static bool caldav_prop_is_date(icalcomponent *c, icalproperty_kind k)
 static int caldav_expand_one(void *ctx, const struct caldav_instance *in)
 {
     struct caldav_expand_out *eo = ctx;
-    icalcomponent *c = icalcomponent_new_clone(in->comp);
+    if (eo->tmpl_of != in->comp) {
+        if (eo->tmpl != NULL) {
+            icalcomponent_free(eo->tmpl);
+        }
+        eo->tmpl = icalcomponent_new_clone(in->comp);
+        eo->tmpl_of = in->comp;
+        caldav_remove_props(eo->tmpl, ICAL_RRULE_PROPERTY);
+        caldav_remove_props(eo->tmpl, ICAL_RDATE_PROPERTY);
+        caldav_remove_props(eo->tmpl, ICAL_EXDATE_PROPERTY);
+        caldav_remove_props(eo->tmpl, ICAL_EXRULE_PROPERTY);
+    }
+    icalcomponent *c = icalcomponent_new_clone(eo->tmpl);
     bool date = caldav_prop_is_date(c, ICAL_DTSTART_PROPERTY);
     bool has_end = icalcomponent_get_first_property(c, ICAL_DTEND_PROPERTY) != NULL;
     bool has_due = icalcomponent_get_first_property(c, ICAL_DUE_PROPERTY) != NULL;
     bool has_start = icalcomponent_get_first_property(c, ICAL_DTSTART_PROPERTY) != NULL;
-    caldav_remove_props(c, ICAL_RRULE_PROPERTY);
-    caldav_remove_props(c, ICAL_RDATE_PROPERTY);
-    caldav_remove_props(c, ICAL_EXDATE_PROPERTY);
-    caldav_remove_props(c, ICAL_EXRULE_PROPERTY);
     if (has_start) {
         caldav_set_time(c, ICAL_DTSTART_PROPERTY, in->a, date);
         if (has_end) {
@@ -220,12 +230,15 @@ static icalcomponent *caldav_expanded(const struct caldav_object *obj, const str
             p = icalcomponent_get_next_property(obj->root, ICAL_ANY_PROPERTY)) {
         icalcomponent_add_property(cal, icalproperty_new_clone(p));
     }
-    struct caldav_expand_out eo = { obj, cal, false };
+    struct caldav_expand_out eo = { obj, cal, false, NULL, NULL };
     icalcomponent *m = obj->master;
     eo.recurring = (m && (icalcomponent_get_first_property(m, ICAL_RRULE_PROPERTY) ||
                                  icalcomponent_get_first_property(m, ICAL_RDATE_PROPERTY))) ||
                    icalcomponent_count_components(obj->root, obj->kind) > 1;
     caldav_expand(obj, tr->from, tr->to, caldav_expand_one, &eo, NULL);
+    if (eo.tmpl != NULL) {
+        icalcomponent_free(eo.tmpl);
+    }
     return cal;
 }
 
