@@ -51,7 +51,11 @@ struct store *cli_store(struct cli *cli)
 
 struct store *cli_store_read(struct cli *cli)
 {
-    return cli_store_open(cli, true);
+    /* A store that does not exist yet is created (empty), as a write open would: `user
+     * list` on a fresh data directory lists nobody rather than failing. */
+    char path[CONFIG_PATH_MAX + 16];
+    snprintf(path, sizeof(path), "%s/data.mdb", cli->cfg.data_dir);
+    return cli_store_open(cli, access(path, F_OK) == 0);
 }
 
 bool cli_split_book(const char *arg, char *buf, const char **user_out, const char **book_out)

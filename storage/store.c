@@ -91,17 +91,20 @@ static int store_mkdir_p(const char *dir)
         if (*p == '/') {
             *p = '\0';
             if (mkdir(path, 0750) != 0 && errno != EEXIST) {
-                return ERR_IO;
+                return -errno; /* "Not a directory", "Permission denied": say why */
             }
             *p = '/';
         }
     }
     if (mkdir(path, 0750) != 0 && errno != EEXIST) {
-        return ERR_IO;
+        return -errno;
     }
     struct stat st;
-    if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode)) {
-        return ERR_IO;
+    if (stat(path, &st) != 0) {
+        return -errno;
+    }
+    if (!S_ISDIR(st.st_mode)) {
+        return -ENOTDIR;
     }
     return 0;
 }
@@ -138,7 +141,7 @@ int store_open(const struct store_options *opts, struct store **store_out)
         }
     }
     if (access(opts->dir, opts->read_only ? R_OK : (R_OK | W_OK | X_OK)) != 0) {
-        return ERR_IO;
+        return -errno;
     }
     struct store *s = calloc(1, sizeof(*s));
     if (s == NULL) {

@@ -45,8 +45,9 @@ struct store_options {
     bool no_sync;          /* tests and benchmarks only: commits are not durable */
 };
 
-/* Open (creating if needed) the store in opts->dir. ERR_IO names an unwritable directory;
- * ERR_CORRUPT a store of an unknown format version. */
+/* Open (creating if needed) the store in opts->dir. A directory that cannot be made or
+ * written gives the system's reason as a negative errno (-ENOTDIR, -EACCES; err_str names
+ * it); ERR_CORRUPT a store of an unknown format version. */
 int store_open(const struct store_options *opts, struct store **store_out);
 void store_close(struct store **store);
 

@@ -255,6 +255,7 @@ int store_collection_delete(struct store_txn *t, uint64_t id)
         }
     }
     store_db_del_prefix(t, DBI_CHANGES, prefix);
+    store_db_del_prefix(t, DBI_TOMBS, prefix);
     store_db_del_prefix(t, DBI_PROPS, prefix);
     store_db_del_prefix(t, DBI_TIMERANGES, prefix);
     store_db_del(t, DBI_COLL_PATHS, store_coll_path_key(t, c.owner, c.kind, c.slug));

@@ -252,6 +252,30 @@ static void vcard_match_labels(struct vcard_conv *c, size_t *adr_label)
     }
 }
 
+/* Append ';' until a structured value has n components (3.0 and 2.1 writers often stop
+ * early: "N:Lee;Ann"); the line is then rebuilt from its parts. */
+static void vcard_pad_structured(struct arena *a, struct vcard_prop *p, size_t n)
+{
+    size_t parts = 1;
+    for (size_t i = 0; i < p->value.len; i++) {
+        if (p->value.ptr[i] == '\\') {
+            i++;
+        } else if (p->value.ptr[i] == ';') {
+            parts++;
+        }
+    }
+    if (parts >= n) {
+        return;
+    }
+    char *v = arena_alloc(a, p->value.len + n - parts + 1);
+    if (p->value.len) {
+        memcpy(v, p->value.ptr, p->value.len);
+    }
+    memset(v + p->value.len, ';', n - parts);
+    p->value = str_view_make(v, p->value.len + n - parts);
+    p->raw = STR_VIEW_NULL;
+}
+
 static bool vcard_value_blank_structured(struct str_view v)
 {
     for (size_t i = 0; i < v.len; i++) {
@@ -362,6 +386,7 @@ static void vcard_convert_prop_40(struct vcard_conv *c, size_t i, bool org, size
             return; /* MAPPING.md 2.2: organizations (and lists) have no N in 4.0 */
         }
         out = vcard_conv_copy(c, in);
+        vcard_pad_structured(c->a, out, 5); /* RFC 6350 6.2.2: N has five components */
         if (sort_i != VCARD_NONE) {
             c->consumed[sort_i] = true;
             vcard_params_add(c->a, out, "SORT-AS",

@@ -43,7 +43,7 @@ static void test_open_creates_missing_directory(void **state)
 
 /* Root ignores permission bits, so the unwritable directory is one below a regular file:
  * mkdir fails with ENOTDIR for everyone (issue 2: "a store directory that is not writable"). */
-static void test_open_under_a_regular_file_fails_with_err_io(void **state)
+static void test_open_under_a_regular_file_fails_with_enotdir(void **state)
 {
     struct fx *f = *state;
     char file[PATH_MAX + 16], dir[PATH_MAX + 32];
@@ -54,11 +54,11 @@ static void test_open_under_a_regular_file_fails_with_err_io(void **state)
     snprintf(dir, sizeof(dir), "%s/sub", file);
 
     struct store *s = NULL;
-    assert_rc(ERR_IO, fx_open_dir(dir, true, &s));
+    assert_rc(-ENOTDIR, fx_open_dir(dir, true, &s)); /* err_str: "Not a directory" */
     assert_null(s);
 }
 
-static void test_open_of_a_regular_file_fails_with_err_io(void **state)
+static void test_open_of_a_regular_file_fails_with_enotdir(void **state)
 {
     struct fx *f = *state;
     char file[PATH_MAX + 16];
@@ -69,7 +69,7 @@ static void test_open_of_a_regular_file_fails_with_err_io(void **state)
     close(fd);
 
     struct store *s = NULL;
-    assert_rc(ERR_IO, fx_open_dir(file, true, &s));
+    assert_rc(-ENOTDIR, fx_open_dir(file, true, &s));
     assert_null(s);
 }
 
@@ -489,9 +489,9 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_open_creates_missing_directory, fx_setup, fx_teardown),
-        cmocka_unit_test_setup_teardown(test_open_under_a_regular_file_fails_with_err_io, fx_setup,
+        cmocka_unit_test_setup_teardown(test_open_under_a_regular_file_fails_with_enotdir, fx_setup,
                                         fx_teardown),
-        cmocka_unit_test_setup_teardown(test_open_of_a_regular_file_fails_with_err_io, fx_setup,
+        cmocka_unit_test_setup_teardown(test_open_of_a_regular_file_fails_with_enotdir, fx_setup,
                                         fx_teardown),
         cmocka_unit_test_setup_teardown(
                 test_read_only_open_of_missing_directory_fails_and_creates_nothing, fx_setup,
