@@ -6,7 +6,8 @@ libical-dev libssl-dev libldap2-dev libhttp-parser-dev libcrypt-dev libinih-dev 
 openssl"
 # Test tools: cmocka, clang + its runtime (sanitizers, libFuzzer), Debian's python3 and the
 # real clients and tools the integration tests drive.
-KITH_DEPS_TEST="libcmocka-dev clang libclang-rt-14-dev python3 lmdb-utils ldap-utils curl"
+KITH_DEPS_TEST="libcmocka-dev clang libclang-rt-14-dev python3 lmdb-utils ldap-utils curl
+litmus python3-ldap3 python3-ldap python3-caldav vdirsyncer khard khal"
 
 kith_deps() {
     local want="$KITH_DEPS_BUILD"
