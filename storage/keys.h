@@ -21,6 +21,7 @@
  *   changes      u64 coll_id, u64 seq                  u8 deleted, name
  *   tombstones   u64 coll_id, name                     u64 seq of its deletion entry
  *   props        u64 coll_id, name, "\0", qname        value (XML text)
+ *   user_props   user, "\0", qname                     value (XML text): principal and home
  *   entities     16-byte entity id                     rec(entity)
  *   ix           u8 index, value, "\0"                 entity ids (DUPSORT, DUPFIXED); see
  *                                                      enum store_index

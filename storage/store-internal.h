@@ -31,6 +31,7 @@ enum store_dbi {
     DBI_GROUPS,
     DBI_AUDIT,
     DBI_TOMBS,
+    DBI_USER_PROPS,
     DBI_COUNT
 };
 

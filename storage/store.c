@@ -30,6 +30,7 @@ static const char *const store_dbi_names[DBI_COUNT] = {
     [DBI_GROUPS] = "groups",
     [DBI_AUDIT] = "audit",
     [DBI_TOMBS] = "tombstones",
+    [DBI_USER_PROPS] = "user_props",
 };
 
 int store_lmdb_err(int rc)

@@ -352,4 +352,11 @@ int store_prop_delete(struct store_txn *t, uint64_t coll_id, struct str_view nam
 int store_prop_list(struct store_txn *t, uint64_t coll_id, struct str_view name,
         store_prop_fn *fn, void *ctx);
 
+/* Dead properties of a user's principal and homes (macOS sets CS:me-card on the address
+ * book home), deleted with the user. ERR_NOT_FOUND for an unknown user. */
+int store_user_prop_put(struct store_txn *t, struct str_view user, struct str_view qname,
+        struct str_view value);
+int store_user_prop_delete(struct store_txn *t, struct str_view user, struct str_view qname);
+int store_user_prop_list(struct store_txn *t, struct str_view user, store_prop_fn *fn, void *ctx);
+
 #endif

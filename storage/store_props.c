@@ -71,3 +71,53 @@ int store_prop_list(struct store_txn *t, uint64_t coll_id, struct str_view name,
     struct prop_walk w = { prefix.len, fn, ctx };
     return store_db_walk(t, DBI_PROPS, prefix, STR_VIEW_NULL, store_prop_walk, &w);
 }
+
+static struct str_view store_user_prop_key(struct store_txn *t, struct str_view user,
+        struct str_view qname)
+{
+    uint8_t *k = arena_alloc(t->arena, user.len + 1 + qname.len);
+    if (user.len) {
+        memcpy(k, user.ptr, user.len);
+    }
+    k[user.len] = 0;
+    if (qname.len) {
+        memcpy(k + user.len + 1, qname.ptr, qname.len);
+    }
+    return str_view_make(k, user.len + 1 + qname.len);
+}
+
+int store_user_prop_put(struct store_txn *t, struct str_view user, struct str_view qname,
+        struct str_view value)
+{
+    int rc = store_write_check(t);
+    if (rc != 0) {
+        return rc;
+    }
+    if (qname.len == 0 || qname.len > STORE_QNAME_MAX || user.len > STORE_LOGIN_MAX) {
+        return store_fail(t, ERR_TOO_LARGE);
+    }
+    struct store_user u;
+    rc = store_user_get(t, user, &u);
+    if (rc != 0) {
+        return store_fail(t, rc);
+    }
+    return store_db_put(t, DBI_USER_PROPS, store_user_prop_key(t, user, qname), value);
+}
+
+int store_user_prop_delete(struct store_txn *t, struct str_view user, struct str_view qname)
+{
+    if (qname.len > STORE_QNAME_MAX || user.len > STORE_LOGIN_MAX) {
+        return 0;
+    }
+    return store_db_del(t, DBI_USER_PROPS, store_user_prop_key(t, user, qname));
+}
+
+int store_user_prop_list(struct store_txn *t, struct str_view user, store_prop_fn *fn, void *ctx)
+{
+    if (user.len == 0 || user.len > STORE_LOGIN_MAX) {
+        return 0;
+    }
+    struct str_view prefix = store_user_prop_key(t, user, STR_VIEW_NULL);
+    struct prop_walk w = { prefix.len, fn, ctx };
+    return store_db_walk(t, DBI_USER_PROPS, prefix, STR_VIEW_NULL, store_prop_walk, &w);
+}

@@ -173,6 +173,9 @@ int store_user_delete(struct store_txn *t, struct str_view name)
     if (u.email.len) {
         store_db_del(t, DBI_USER_EMAILS, store_email_key(t, u.email));
     }
+    uint8_t *pp = arena_alloc(t->arena, u.name.len + 1);
+    memcpy(pp, u.name.ptr, u.name.len);
+    store_db_del_prefix(t, DBI_USER_PROPS, str_view_make(pp, u.name.len + 1));
     store_db_del(t, DBI_USERS, u.name);
     return t->err;
 }

@@ -273,11 +273,53 @@ static void test_prop_with_large_value_round_trips(void **state)
     free(v);
 }
 
+static struct fx_list user_props(struct fx *f, const char *user)
+{
+    struct fx_list l = { 0 };
+    struct store_txn *t = fx_begin(f, false);
+    assert_ok(store_user_prop_list(t, SV(user), fx_collect_prop, &l));
+    store_txn_abort(&t);
+    return l;
+}
+
+/* macOS Contacts sets CS:me-card on the address-book home: user properties. */
+static void test_user_prop_put_list_delete_and_removal_with_user(void **state)
+{
+    struct fx *f = *state;
+    struct store_txn *t = fx_begin(f, true);
+    assert_ok(store_user_prop_put(t, SV("alice"), SV("{http://calendarserver.org/ns/}me-card"),
+                                  SV("<D:href>/dav/addressbooks/alice/contacts/me.vcf</D:href>")));
+    assert_ok(fx_add_user(t, "bob", "bob@example.com"));
+    assert_ok(store_user_prop_put(t, SV("bob"), SV("{urn:x}p"), SV("b")));
+    fx_commit(&t);
+    struct fx_list l = user_props(f, "alice");
+    assert_int_equal(l.n, 1);
+    assert_true(fx_list_has(&l, "{http://calendarserver.org/ns/}me-card="
+                                "<D:href>/dav/addressbooks/alice/contacts/me.vcf</D:href>"));
+    fx_list_free(&l);
+
+    t = fx_begin(f, true);
+    assert_rc(ERR_NOT_FOUND, store_user_prop_put(t, SV("nobody"), SV("{urn:x}p"), SV("v")));
+    store_txn_abort(&t);
+
+    t = fx_begin(f, true);
+    assert_ok(store_user_prop_delete(t, SV("alice"), SV("{http://calendarserver.org/ns/}me-card")));
+    assert_ok(store_user_delete(t, SV("bob")));
+    fx_commit(&t);
+    l = user_props(f, "alice");
+    assert_int_equal(l.n, 0);
+    fx_list_free(&l);
+    l = user_props(f, "bob");
+    assert_int_equal(l.n, 0);
+    fx_list_free(&l);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, fx_setup, fx_teardown)
     const struct CMUnitTest tests[] = {
         T(test_prop_put_and_list_on_collection),
+        T(test_user_prop_put_list_delete_and_removal_with_user),
         T(test_prop_put_again_replaces_value),
         T(test_prop_value_is_kept_exactly),
         T(test_prop_qnames_differ_by_namespace),
