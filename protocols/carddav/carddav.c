@@ -60,6 +60,14 @@ static const struct dav_report carddav_reports[] = {
     { DAV_NS_DAV, "expand-property", dav_expand_property_report },
 };
 
+/* On the root, principals and homes (report.c searches every flavour's node_reports):
+ * iOS/macOS expand-property, Thunderbird's and macOS's principal searches. */
+static const struct dav_report carddav_node_reports[] = {
+    { DAV_NS_DAV, "expand-property", dav_expand_property_report },
+    { DAV_NS_DAV, "principal-property-search", dav_principal_property_search_report },
+    { DAV_NS_DAV, "principal-search-property-set", dav_principal_search_property_set_report },
+};
+
 const struct dav_flavour carddav_flavour = {
     .kind = STORE_COLL_ADDRESSBOOK,
     .name = "addressbook",
@@ -73,5 +81,7 @@ const struct dav_flavour carddav_flavour = {
     .n_props = sizeof(carddav_props) / sizeof(carddav_props[0]),
     .reports = carddav_reports,
     .n_reports = sizeof(carddav_reports) / sizeof(carddav_reports[0]),
+    .node_reports = carddav_node_reports,
+    .n_node_reports = sizeof(carddav_node_reports) / sizeof(carddav_node_reports[0]),
     .put_check = carddav_put_check,
 };

@@ -36,6 +36,15 @@ struct dav_flavour;
 /* The address book flavour (STORE_COLL_ADDRESSBOOK). */
 extern const struct dav_flavour carddav_flavour;
 
+struct store_resource;
+
+/* GET content negotiation for a card (MAPPING.md 2.1): the version an Accept header asks
+ * for ("text/vcard; version=4.0"), else 3.0; the stored bytes when they are in that
+ * version. Appends the body to out (in dr's arena). ERR_INVAL when the stored card no
+ * longer parses. Meant for a flavour render hook in get.c (see docs/carddav.md). */
+int carddav_get_render(struct dav_request *dr, const struct store_resource *r,
+        struct strbuf *out);
+
 /* Renders a "data" pseudo-property of a REPORT (address-data, calendar-data) for one
  * member: append the XML-escaped value to sb and return true, or false for 404. elem is
  * the element as the client sent it (attributes, children). */

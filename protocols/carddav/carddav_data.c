@@ -225,3 +225,16 @@ const struct dav_data_hook carddav_data_hook = {
     .name = "address-data",
     .render = carddav_address_data,
 };
+
+int carddav_get_render(struct dav_request *dr, const struct store_resource *r,
+        struct strbuf *out)
+{
+    struct carddav_data_req dq = { .version = VCARD_V30 };
+    enum vcard_version v = carddav_accept_version(http_header(dr->req, "Accept"));
+    if (v != 0) {
+        dq.version = v;
+    }
+    struct vcard_limits limits;
+    carddav_limits(dr->app->cfg, &limits);
+    return carddav_render(dr->a, &limits, r->body, &dq, out);
+}

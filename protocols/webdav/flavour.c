@@ -1,14 +1,17 @@
 /*
  * flavour.c: the collection flavours (struct dav_flavour), one per store collection kind.
  *
- * Files are complete here. The address book and calendar entries are stubs that already
- * behave as plain collections with the right resourcetype and record-backed properties;
- * CardDAV (protocols/carddav/) and CalDAV (protocols/caldav/) replace them with tables of
- * their own (put_check, reports, compliance tokens, more properties): see docs/webdav.md.
+ * Files are complete here; address books are CardDAV's (protocols/carddav/carddav.c). The
+ * calendar entries are stubs that already behave as plain collections with the right
+ * resourcetype and record-backed properties; CalDAV (protocols/caldav/) replaces them with
+ * tables of its own (put_check, reports, compliance tokens, more properties): see
+ * docs/webdav.md.
  */
 #include "protocols/webdav/dav-internal.h"
 
 #include <stddef.h>
+
+#include "protocols/carddav/carddav.h" /* carddav_flavour (issue 3) */
 
 #define N_COLL DAV_NODE_BIT(DAV_NODE_COLLECTION)
 
@@ -40,10 +43,6 @@ static bool dav_get_components(const struct dav_prop_ctx *pc, struct strbuf *sb)
     return true;
 }
 
-static const struct dav_live_prop dav_addressbook_props[] = {
-    { DAV_NS_CARDDAV, "addressbook-description", N_COLL, false, true, dav_get_description },
-};
-
 static const struct dav_live_prop dav_calendar_props[] = {
     { DAV_NS_CALDAV, "calendar-description", N_COLL, false, true, dav_get_description },
     { DAV_NS_APPLE, "calendar-color", N_COLL, false, true, dav_get_color },
@@ -56,19 +55,6 @@ static const struct dav_flavour dav_flavour_files = {
     .home = DAV_HOME_FILES,
     .default_type = "application/octet-stream",
     .paths = true,
-};
-
-/* Stub until CardDAV: compliance "addressbook", reports, put_check come with it. */
-static const struct dav_flavour dav_flavour_addressbook = {
-    .kind = STORE_COLL_ADDRESSBOOK,
-    .name = "addressbook",
-    .resourcetype = "<C:addressbook/>",
-    .mkcol_ns = DAV_NS_CARDDAV,
-    .mkcol_name = "addressbook",
-    .home = DAV_HOME_ADDRESSBOOKS,
-    .default_type = "text/vcard; charset=utf-8",
-    .props = dav_addressbook_props,
-    .n_props = sizeof(dav_addressbook_props) / sizeof(dav_addressbook_props[0]),
 };
 
 /* Stub until CalDAV: compliance "calendar-access", reports, put_check come with it.
@@ -103,8 +89,9 @@ static const struct dav_flavour dav_flavour_outbox = {
 };
 
 static const struct dav_flavour *const dav_flavours[] = {
-    &dav_flavour_addressbook, &dav_flavour_calendar, &dav_flavour_files,
-    &dav_flavour_inbox,       &dav_flavour_outbox,
+    /* Address books: protocols/carddav/carddav.c (issue 3). */
+    &carddav_flavour,  &dav_flavour_calendar, &dav_flavour_files,
+    &dav_flavour_inbox, &dav_flavour_outbox,
 };
 
 #define DAV_N_FLAVOURS (sizeof(dav_flavours) / sizeof(dav_flavours[0]))

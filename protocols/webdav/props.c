@@ -262,6 +262,36 @@ static bool dav_get_calendar_home_set(const struct dav_prop_ctx *pc, struct strb
     return true;
 }
 
+/* The principal's addresses (issue 3, CardDAV discovery): CalDAV calendar-user-address-set
+ * (RFC 6638 2.4.1) as a mailto: URI and the principal URL (Thunderbird and DAVx5 take the
+ * first mailto:), Apple's CS email-address-set as bare addresses (CLIENTS.md A1). */
+static bool dav_get_user_addresses(const struct dav_prop_ctx *pc, struct strbuf *sb, bool uris)
+{
+    struct store_user u;
+    if (store_user_get(pc->txn, pc->target->path.user, &u) != 0) {
+        return false;
+    }
+    if (u.email.len > 0) {
+        strbuf_append_cstr(sb, uris ? "<D:href>mailto:" : "<D:href>");
+        strbuf_append_xml_escaped(sb, u.email);
+        strbuf_append_cstr(sb, "</D:href>");
+    }
+    if (uris) {
+        dav_href_elem(sb, pc->target->href);
+    }
+    return true;
+}
+
+static bool dav_get_calendar_user_address_set(const struct dav_prop_ctx *pc, struct strbuf *sb)
+{
+    return dav_get_user_addresses(pc, sb, true);
+}
+
+static bool dav_get_email_address_set(const struct dav_prop_ctx *pc, struct strbuf *sb)
+{
+    return dav_get_user_addresses(pc, sb, false);
+}
+
 static const struct dav_live_prop dav_common_props[] = {
     { DAV_NS_DAV, "resourcetype", N_ALL, true, false, dav_get_resourcetype },
     { DAV_NS_DAV, "displayname", N_ALL, true, true, dav_get_displayname },
@@ -283,6 +313,9 @@ static const struct dav_live_prop dav_common_props[] = {
       dav_get_principal_collection_set },
     { DAV_NS_CARDDAV, "addressbook-home-set", N_PRINC, false, false, dav_get_addressbook_home_set },
     { DAV_NS_CALDAV, "calendar-home-set", N_PRINC, false, false, dav_get_calendar_home_set },
+    { DAV_NS_CALDAV, "calendar-user-address-set", N_PRINC, false, false,
+      dav_get_calendar_user_address_set },
+    { DAV_NS_CS, "email-address-set", N_PRINC, false, false, dav_get_email_address_set },
 };
 
 #define DAV_N_COMMON (sizeof(dav_common_props) / sizeof(dav_common_props[0]))
