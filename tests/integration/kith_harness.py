@@ -7,6 +7,7 @@ Environment:
   KITH_BIN  the binary under test (set by ctest); default <repo>/build/kith
   KITH_SRC  the repository root (set by ctest); default two folders above this file
   KITH_TEST_KEEP=1  keep each test's temporary directory (its path is printed)
+  KITH_TEST_SANITIZED=0|1  override the detection of an ASan/UBSan binary (see scaled())
 
 What it offers:
   KithTestCase      unittest.TestCase with a fresh data dir per test (self.kith)
@@ -34,6 +35,29 @@ SRC = os.environ.get("KITH_SRC") or os.path.abspath(
 BIN = os.environ.get("KITH_BIN") or os.path.join(SRC, "build", "kith")
 DEMO_VCF = os.path.join(SRC, "scripts", "demo", "example-ltd.vcf")
 GEN_CARDS = os.path.join(SRC, "scripts", "gen-cards")
+
+
+def _is_sanitized(path):
+    """Whether the binary was built with ASan/UBSan (scripts/test's second build), which
+    runs several times slower: tests scale their data down so the suite stays quick."""
+    forced = os.environ.get("KITH_TEST_SANITIZED")
+    if forced in ("0", "1"):
+        return forced == "1"
+    try:
+        with open(path, "rb") as f:
+            data = f.read()
+    except OSError:
+        return False
+    return b"__asan_init" in data or b"__ubsan_handle_" in data
+
+
+SANITIZED = _is_sanitized(BIN)
+
+
+def scaled(normal, sanitized):
+    """A data size for this build: normal for a plain build, sanitized under ASan/UBSan."""
+    return sanitized if SANITIZED else normal
+
 
 START_TIMEOUT = 10.0  # seconds for `kith serve` to accept connections
 STOP_TIMEOUT = 10.0   # seconds for it to exit after SIGTERM
