@@ -40,7 +40,7 @@ struct carddav_data_req {
  * from content-type / version attributes (also vdirsyncer's "Content-Type"). ERR_UNSUPPORTED
  * for a type or version we cannot produce (RFC 6352 8.7 supported-address-data). */
 int carddav_data_req_parse(struct arena *a, const struct dav_xml_node *elem,
-        struct carddav_data_req *out);
+                           struct carddav_data_req *out);
 /* The version a stored body is in (from its VERSION line; 3.0 when none is found). */
 enum vcard_version carddav_body_version(struct str_view body);
 /* The version an Accept header asks for ("text/vcard; version=4.0"), 0 when none. */
@@ -49,12 +49,12 @@ enum vcard_version carddav_accept_version(const char *accept);
  * version matches and every property is asked (MAPPING.md decision 2), else parse,
  * convert and select. ERR_INVAL when the stored body no longer parses. */
 int carddav_render(struct arena *a, const struct vcard_limits *limits, struct str_view body,
-        const struct carddav_data_req *dq, struct strbuf *out);
+                   const struct carddav_data_req *dq, struct strbuf *out);
 /* The vCard limits of the configuration. */
 void carddav_limits(const struct kith_config *cfg, struct vcard_limits *out);
 /* dav_data_fn for <C:address-data>. */
-bool carddav_address_data(void *ctx, const struct dav_prop_ctx *pc,
-        const struct dav_xml_node *elem, struct strbuf *sb);
+bool carddav_address_data(void *ctx, const struct dav_prop_ctx *pc, const struct dav_xml_node *elem,
+                          struct strbuf *sb);
 extern const struct dav_data_hook carddav_data_hook;
 
 /* ---------------------------------------------------------------- carddav_query.c */
@@ -108,17 +108,17 @@ struct str_view carddav_fold(struct arena *a, enum carddav_collation c, struct s
  * unknown collation or match type (supported-collation / supported-filter), ERR_INVAL for
  * a malformed filter. */
 int carddav_filter_parse(struct arena *a, const struct dav_xml_node *filter,
-        struct carddav_filter **out, const char **precondition_out);
+                         struct carddav_filter **out, const char **precondition_out);
 /* Whether card passes the filter (RFC 6352 10.5.1-10.5.4). */
 bool carddav_filter_match(struct arena *a, const struct carddav_filter *f,
-        const struct vcard *card);
+                          const struct vcard *card);
 
 /* ---------------------------------------------------------------- dav_report.c */
 
 /* One <D:response> for member t with the properties prop (a <D:prop> element; NULL: only
  * getetag) asks for; data pseudo-properties go through hook. */
 void dav_report_member(struct dav_ms *ms, const struct dav_prop_ctx *pc,
-        const struct dav_xml_node *prop, const struct dav_data_hook *hook);
+                       const struct dav_xml_node *prop, const struct dav_data_hook *hook);
 /* Whether prop asks for the hook's data (then members need their bodies). */
 bool dav_report_wants_data(const struct dav_xml_node *prop, const struct dav_data_hook *hook);
 /* The 507 response on the request URI that says a result was cut (RFC 6352 8.6.1,
@@ -153,6 +153,6 @@ void carddav_multiget_report(struct dav_request *dr, const struct dav_xml_node *
 /* Parse a token of dav_sync_token() for collection c into *seq_out. Empty: 0 (initial
  * sync). false for a token of another collection or server, or malformed. */
 bool dav_sync_token_parse(struct str_view token, const struct store_collection *c,
-        uint64_t *seq_out);
+                          uint64_t *seq_out);
 
 #endif

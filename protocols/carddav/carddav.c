@@ -45,8 +45,7 @@ static bool carddav_get_max_size(const struct dav_prop_ctx *pc, struct strbuf *s
 
 static const struct dav_live_prop carddav_props[] = {
     { DAV_NS_CARDDAV, "addressbook-description", N_COLL, false, true, carddav_get_description },
-    { DAV_NS_CARDDAV, "supported-address-data", N_COLL, false, false,
-            carddav_get_supported_data },
+    { DAV_NS_CARDDAV, "supported-address-data", N_COLL, false, false, carddav_get_supported_data },
     { DAV_NS_CARDDAV, "supported-collation-set", N_COLL, false, false, carddav_get_collations },
     { DAV_NS_CARDDAV, "max-resource-size", N_COLL, false, false, carddav_get_max_size },
 };

@@ -42,14 +42,13 @@ struct store_resource;
  * for ("text/vcard; version=4.0"), else 3.0; the stored bytes when they are in that
  * version. Appends the body to out (in dr's arena). ERR_INVAL when the stored card no
  * longer parses. Meant for a flavour render hook in get.c (see docs/carddav.md). */
-int carddav_get_render(struct dav_request *dr, const struct store_resource *r,
-        struct strbuf *out);
+int carddav_get_render(struct dav_request *dr, const struct store_resource *r, struct strbuf *out);
 
 /* Renders a "data" pseudo-property of a REPORT (address-data, calendar-data) for one
  * member: append the XML-escaped value to sb and return true, or false for 404. elem is
  * the element as the client sent it (attributes, children). */
 typedef bool dav_data_fn(void *ctx, const struct dav_prop_ctx *pc, const struct dav_xml_node *elem,
-        struct strbuf *sb);
+                         struct strbuf *sb);
 
 struct dav_data_hook {
     const char *ns, *name; /* the element that asks for the data */
@@ -60,7 +59,7 @@ struct dav_data_hook {
 /* RFC 6578 sync-collection on the request's collection, members' data rendered by hook
  * (NULL: no data property). Answers the request (exactly one http_respond*). */
 void dav_sync_collection(struct dav_request *dr, const struct dav_xml_node *body,
-        const struct dav_data_hook *hook);
+                         const struct dav_data_hook *hook);
 /* dav_report_fn for flavours without a data property (files). */
 void dav_sync_collection_report(struct dav_request *dr, const struct dav_xml_node *body);
 /* dav_report_fn: the address book's sync-collection (address-data rendered). */
@@ -69,9 +68,8 @@ void carddav_sync_report(struct dav_request *dr, const struct dav_xml_node *body
 /* dav_report_fn: RFC 3253 3.8 expand-property (iOS/macOS ask it on principals). */
 void dav_expand_property_report(struct dav_request *dr, const struct dav_xml_node *body);
 /* dav_report_fn: RFC 3744 9.4 and 9.5 over the store's users. */
-void dav_principal_property_search_report(struct dav_request *dr,
-        const struct dav_xml_node *body);
+void dav_principal_property_search_report(struct dav_request *dr, const struct dav_xml_node *body);
 void dav_principal_search_property_set_report(struct dav_request *dr,
-        const struct dav_xml_node *body);
+                                              const struct dav_xml_node *body);
 
 #endif

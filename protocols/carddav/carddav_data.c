@@ -79,7 +79,7 @@ static bool carddav_type_ok(struct str_view ct)
 }
 
 static void carddav_sel_add(struct arena *a, struct carddav_data_req *out, size_t *cap,
-        struct carddav_sel sel)
+                            struct carddav_sel sel)
 {
     if (out->n_props == *cap) {
         size_t ncap = *cap ? *cap * 2 : 8;
@@ -94,7 +94,7 @@ static void carddav_sel_add(struct arena *a, struct carddav_data_req *out, size_
 }
 
 int carddav_data_req_parse(struct arena *a, const struct dav_xml_node *elem,
-        struct carddav_data_req *out)
+                           struct carddav_data_req *out)
 {
     memset(out, 0, sizeof(*out));
     out->version = VCARD_V30;
@@ -115,12 +115,12 @@ int carddav_data_req_parse(struct arena *a, const struct dav_xml_node *elem,
     size_t cap = 0;
     bool all = false;
     for (const struct dav_xml_node *c = dav_xml_child(elem, DAV_NS_CARDDAV, NULL); c != NULL;
-            c = dav_xml_next(c)) {
+         c = dav_xml_next(c)) {
         if (dav_xml_is(c, DAV_NS_CARDDAV, "allprop")) {
             all = true;
         } else if (dav_xml_is(c, DAV_NS_CARDDAV, "prop")) {
             struct carddav_sel sel = { dav_xml_attr(c, "name"),
-                str_view_eq_cstr_nocase(dav_xml_attr(c, "novalue"), "yes") };
+                                       str_view_eq_cstr_nocase(dav_xml_attr(c, "novalue"), "yes") };
             if (sel.name.len > 0) {
                 carddav_sel_add(a, out, &cap, sel);
             }
@@ -134,7 +134,7 @@ int carddav_data_req_parse(struct arena *a, const struct dav_xml_node *elem,
 }
 
 static const struct carddav_sel *carddav_sel_find(const struct carddav_data_req *dq,
-        struct str_view name)
+                                                  struct str_view name)
 {
     for (size_t i = 0; i < dq->n_props; i++) {
         if (str_view_eq_nocase(dq->props[i].name, name)) {
@@ -146,7 +146,7 @@ static const struct carddav_sel *carddav_sel_find(const struct carddav_data_req 
 
 /* RFC 6352 10.4.2: only the named properties; novalue keeps the name with an empty value. */
 static struct vcard *carddav_select(struct arena *a, const struct vcard *card,
-        const struct carddav_data_req *dq)
+                                    const struct carddav_data_req *dq)
 {
     struct vcard *out = arena_new_obj(a, struct vcard);
     *out = *card;
@@ -168,7 +168,7 @@ static struct vcard *carddav_select(struct arena *a, const struct vcard *card,
 }
 
 int carddav_render(struct arena *a, const struct vcard_limits *limits, struct str_view body,
-        const struct carddav_data_req *dq, struct strbuf *out)
+                   const struct carddav_data_req *dq, struct strbuf *out)
 {
     if (dq->props == NULL && carddav_body_version(body) == dq->version) {
         strbuf_append_view(out, body);
@@ -190,8 +190,8 @@ int carddav_render(struct arena *a, const struct vcard_limits *limits, struct st
     return 0;
 }
 
-bool carddav_address_data(void *ctx, const struct dav_prop_ctx *pc,
-        const struct dav_xml_node *elem, struct strbuf *sb)
+bool carddav_address_data(void *ctx, const struct dav_prop_ctx *pc, const struct dav_xml_node *elem,
+                          struct strbuf *sb)
 {
     (void)ctx;
     const struct dav_target *t = pc->target;
@@ -200,8 +200,7 @@ bool carddav_address_data(void *ctx, const struct dav_prop_ctx *pc,
         return false;
     }
     struct store_resource r = t->res;
-    if (r.body.ptr == NULL &&
-            store_resource_get(pc->txn, t->coll.id, t->res.name, true, &r) != 0) {
+    if (r.body.ptr == NULL && store_resource_get(pc->txn, t->coll.id, t->res.name, true, &r) != 0) {
         return false;
     }
     struct vcard_limits limits;
@@ -226,8 +225,7 @@ const struct dav_data_hook carddav_data_hook = {
     .render = carddav_address_data,
 };
 
-int carddav_get_render(struct dav_request *dr, const struct store_resource *r,
-        struct strbuf *out)
+int carddav_get_render(struct dav_request *dr, const struct store_resource *r, struct strbuf *out)
 {
     struct carddav_data_req dq = { .version = VCARD_V30 };
     enum vcard_version v = carddav_accept_version(http_header(dr->req, "Accept"));

@@ -53,7 +53,7 @@ static bool carddav_parse_test(const struct dav_xml_node *n, bool *allof_out)
 }
 
 static int carddav_parse_text(struct arena *a, const struct dav_xml_node *n,
-        struct carddav_text *out, const char **pre)
+                              struct carddav_text *out, const char **pre)
 {
     struct str_view coll = dav_xml_attr(n, "collation");
     if (coll.len == 0 || str_view_eq(coll, STR_VIEW_LIT("i;unicode-casemap"))) {
@@ -87,7 +87,7 @@ static int carddav_parse_text(struct arena *a, const struct dav_xml_node *n,
 }
 
 static int carddav_parse_param(struct arena *a, const struct dav_xml_node *n,
-        struct carddav_param *out, const char **pre)
+                               struct carddav_param *out, const char **pre)
 {
     out->name = dav_xml_attr(n, "name");
     if (out->name.len == 0) {
@@ -112,25 +112,25 @@ static size_t carddav_count(const struct dav_xml_node *n, const char *name)
 {
     size_t k = 0;
     for (const struct dav_xml_node *c = dav_xml_child(n, DAV_NS_CARDDAV, NULL); c != NULL;
-            c = dav_xml_next(c)) {
+         c = dav_xml_next(c)) {
         k += dav_xml_is(c, DAV_NS_CARDDAV, name);
     }
     return k;
 }
 
 static int carddav_parse_propf(struct arena *a, const struct dav_xml_node *n,
-        struct carddav_propf *out, const char **pre)
+                               struct carddav_propf *out, const char **pre)
 {
     out->name = dav_xml_attr(n, "name");
     size_t n_tms = carddav_count(n, "text-match"), n_params = carddav_count(n, "param-filter");
     if (out->name.len == 0 || !carddav_parse_test(n, &out->allof) ||
-            n_tms > CARDDAV_FILTER_MAX_ITEMS || n_params > CARDDAV_FILTER_MAX_ITEMS) {
+        n_tms > CARDDAV_FILTER_MAX_ITEMS || n_params > CARDDAV_FILTER_MAX_ITEMS) {
         return ERR_INVAL;
     }
     out->tms = arena_new_array(a, struct carddav_text, n_tms + 1);
     out->params = arena_new_array(a, struct carddav_param, n_params + 1);
     for (const struct dav_xml_node *c = dav_xml_child(n, DAV_NS_CARDDAV, NULL); c != NULL;
-            c = dav_xml_next(c)) {
+         c = dav_xml_next(c)) {
         int rc = 0;
         if (dav_xml_is(c, DAV_NS_CARDDAV, "is-not-defined")) {
             out->not_defined = true;
@@ -147,7 +147,7 @@ static int carddav_parse_propf(struct arena *a, const struct dav_xml_node *n,
 }
 
 int carddav_filter_parse(struct arena *a, const struct dav_xml_node *filter,
-        struct carddav_filter **out, const char **precondition_out)
+                         struct carddav_filter **out, const char **precondition_out)
 {
     *precondition_out = NULL;
     struct carddav_filter *f = arena_new_obj(a, struct carddav_filter);
@@ -158,7 +158,7 @@ int carddav_filter_parse(struct arena *a, const struct dav_xml_node *filter,
     }
     f->pfs = arena_new_array(a, struct carddav_propf, n + 1);
     for (const struct dav_xml_node *c = dav_xml_child(filter, DAV_NS_CARDDAV, "prop-filter");
-            c != NULL; c = dav_xml_next(c)) {
+         c != NULL; c = dav_xml_next(c)) {
         if (!dav_xml_is(c, DAV_NS_CARDDAV, "prop-filter")) {
             continue;
         }
@@ -195,7 +195,7 @@ static bool carddav_text_match(struct arena *a, const struct carddav_text *tm, s
 }
 
 static bool carddav_param_match(struct arena *a, const struct carddav_param *pf,
-        const struct vcard_prop *p)
+                                const struct vcard_prop *p)
 {
     const struct vcard_param *par = NULL;
     for (size_t i = 0; i < p->n_params && par == NULL; i++) {
@@ -219,7 +219,7 @@ static bool carddav_param_match(struct arena *a, const struct carddav_param *pf,
 
 /* One instance of the property against the prop-filter's children. */
 static bool carddav_instance_match(struct arena *a, const struct carddav_propf *pf,
-        const struct vcard_prop *p)
+                                   const struct vcard_prop *p)
 {
     if (pf->n_tms + pf->n_params == 0) {
         return true;
@@ -253,7 +253,7 @@ static bool carddav_name_is(const struct vcard_prop *p, struct str_view name)
 }
 
 static bool carddav_propf_match(struct arena *a, const struct carddav_propf *pf,
-        const struct vcard *card)
+                                const struct vcard *card)
 {
     bool seen = false;
     for (size_t i = 0; i < card->n_props; i++) {
@@ -273,8 +273,7 @@ static bool carddav_propf_match(struct arena *a, const struct carddav_propf *pf,
     return pf->not_defined && !seen;
 }
 
-bool carddav_filter_match(struct arena *a, const struct carddav_filter *f,
-        const struct vcard *card)
+bool carddav_filter_match(struct arena *a, const struct carddav_filter *f, const struct vcard *card)
 {
     if (f->n_pfs == 0) {
         return true;

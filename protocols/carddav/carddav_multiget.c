@@ -44,7 +44,7 @@ static struct str_view carddav_mg_name(struct carddav_mg *mg, struct arena *a, s
 }
 
 static void carddav_mg_one(struct carddav_mg *mg, struct store_txn *txn, struct arena *a,
-        struct str_view href)
+                           struct str_view href)
 {
     struct dav_request *dr = mg->stream.dr;
     const char *href_text = str_view_dup(a, href);
@@ -73,11 +73,11 @@ static bool carddav_mg_batch(struct dav_stream *st, struct store_txn *txn, struc
 
 /* Collect the hrefs; false (dr->err set) for none or too many. */
 static bool carddav_mg_hrefs(struct dav_request *dr, const struct dav_xml_node *body,
-        struct carddav_mg *mg)
+                             struct carddav_mg *mg)
 {
     size_t n = 0;
     for (const struct dav_xml_node *h = dav_xml_child(body, DAV_NS_DAV, "href"); h != NULL;
-            h = dav_xml_next(h)) {
+         h = dav_xml_next(h)) {
         n += dav_xml_is(h, DAV_NS_DAV, "href");
     }
     if (n > CARDDAV_MULTIGET_MAX) {
@@ -86,7 +86,7 @@ static bool carddav_mg_hrefs(struct dav_request *dr, const struct dav_xml_node *
     }
     mg->hrefs = arena_new_array(dr->a, struct str_view, n ? n : 1);
     for (const struct dav_xml_node *h = dav_xml_child(body, DAV_NS_DAV, "href"); h != NULL;
-            h = dav_xml_next(h)) {
+         h = dav_xml_next(h)) {
         if (dav_xml_is(h, DAV_NS_DAV, "href")) {
             struct str_view text = dav_xml_text(dr->a, h);
             if (text.len > 0) {
@@ -109,7 +109,7 @@ void carddav_multiget_report(struct dav_request *dr, const struct dav_xml_node *
         dav_fail_status(dr, 404, NULL, "multiget outside an address book");
     } else if (carddav_data_req_parse(dr->a, ad, &dq) != 0) {
         dav_fail_status(dr, 403, "<C:supported-address-data-conversion/>",
-                "address-data type or version not supported");
+                        "address-data type or version not supported");
     }
     if (dr->err.status != 0 || !carddav_mg_hrefs(dr, body, mg)) {
         dav_respond_error(dr);

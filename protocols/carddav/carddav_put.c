@@ -51,7 +51,7 @@ static struct str_view carddav_uid_twin(struct arena *a, struct str_view uid)
 
 /* Another card of the collection holding uid (either spelling); 0 when there is none. */
 static int carddav_uid_taken(struct dav_request *dr, const struct dav_put *p, struct str_view uid,
-        struct store_resource *other)
+                             struct store_resource *other)
 {
     struct str_view forms[2] = { uid, carddav_uid_twin(dr->a, uid) };
     for (size_t i = 0; i < 2; i++) {
@@ -70,7 +70,7 @@ static int carddav_uid_taken(struct dav_request *dr, const struct dav_put *p, st
 }
 
 static int carddav_put_conflict(struct dav_request *dr, const struct dav_put *p,
-        const struct store_resource *other)
+                                const struct store_resource *other)
 {
     struct strbuf sb;
     strbuf_init(&sb, dr->a, 256);

@@ -44,10 +44,10 @@ struct carddav_q {
     struct vcard_limits limits;
     size_t limit, matched;
     bool truncated;
-    bool scan;                  /* no index plan: walk the collection */
-    struct carddav_names cand;  /* index plan: candidate names, sorted, unique */
-    size_t next;                /* index plan: next candidate */
-    struct strbuf after;        /* scan: the last name seen */
+    bool scan;                 /* no index plan: walk the collection */
+    struct carddav_names cand; /* index plan: candidate names, sorted, unique */
+    size_t next;               /* index plan: next candidate */
+    struct strbuf after;       /* scan: the last name seen */
 };
 
 /* ---------------------------------------------------------------- planning */
@@ -100,7 +100,7 @@ static struct str_view carddav_digits(struct arena *a, struct str_view text)
 
 /* The lookup that finds every card whose property name passes tm; false when none does. */
 static bool carddav_text_lookup(struct arena *a, struct str_view name,
-        const struct carddav_text *tm, struct carddav_lookup *out)
+                                const struct carddav_text *tm, struct carddav_lookup *out)
 {
     if (tm->negate) {
         return false;
@@ -113,12 +113,12 @@ static bool carddav_text_lookup(struct arena *a, struct str_view name,
         }
         bool word = m == CARDDAV_MATCH_EQUALS || m == CARDDAV_MATCH_STARTS;
         *out = (struct carddav_lookup){ word ? STORE_IX_NAME : STORE_IX_SUBSTR, tok,
-            m != CARDDAV_MATCH_EQUALS };
+                                        m != CARDDAV_MATCH_EQUALS };
         return true;
     }
     if (str_view_eq_cstr_nocase(name, "EMAIL")) {
         if ((m != CARDDAV_MATCH_EQUALS && m != CARDDAV_MATCH_STARTS) || tm->raw.len == 0 ||
-                tm->raw.len > CARDDAV_TOKEN_MAX) {
+            tm->raw.len > CARDDAV_TOKEN_MAX) {
             return false;
         }
         *out = (struct carddav_lookup){ STORE_IX_EMAIL, tm->raw, m == CARDDAV_MATCH_STARTS };
@@ -137,7 +137,7 @@ static bool carddav_text_lookup(struct arena *a, struct str_view name,
 
 /* The lookups whose union holds every card passing pf; 0 when pf cannot be planned. */
 static size_t carddav_propf_lookups(struct arena *a, const struct carddav_propf *pf,
-        struct carddav_lookup *out)
+                                    struct carddav_lookup *out)
 {
     if (pf->not_defined || pf->n_tms == 0 || (!pf->allof && pf->n_params > 0)) {
         return 0;
@@ -212,7 +212,7 @@ static int carddav_plan(struct dav_request *dr, struct carddav_q *q)
         }
         for (size_t j = 0; j < n; j++) {
             int rc = store_entity_lookup(dr->txn, lk[j].ix, lk[j].value, lk[j].prefix,
-                    carddav_on_hit, &h);
+                                         carddav_on_hit, &h);
             if (rc != 0) {
                 return rc;
             }
@@ -241,12 +241,12 @@ static int carddav_plan(struct dav_request *dr, struct carddav_q *q)
 
 /* Check one card; write it when it passes. false once the limit is passed. */
 static bool carddav_q_card(struct carddav_q *q, struct store_txn *txn, struct arena *a,
-        const struct store_resource *r)
+                           const struct store_resource *r)
 {
     struct vcard *card;
     struct vcard_error verr;
     if (vcard_parse(a, r->body, &q->limits, &card, &verr) != 0 ||
-            !carddav_filter_match(a, q->filter, card)) {
+        !carddav_filter_match(a, q->filter, card)) {
         return true;
     }
     if (q->matched == q->limit) {
@@ -283,14 +283,15 @@ static bool carddav_q_batch(struct dav_stream *st, struct store_txn *txn, struct
     if (q->scan) {
         struct carddav_scan_ctx s = { q, txn, a, 0 };
         int rc = store_resource_list_after(txn, q->list.coll.id, STR_VIEW_NULL,
-                strbuf_view(&q->after), DAV_BATCH, true, carddav_q_scan_one, &s);
+                                           strbuf_view(&q->after), DAV_BATCH, true,
+                                           carddav_q_scan_one, &s);
         return rc == 0 && s.seen == DAV_BATCH;
     }
     size_t end = q->next + DAV_BATCH < q->cand.n ? q->next + DAV_BATCH : q->cand.n;
     for (; q->next < end; q->next++) {
         struct store_resource r;
         if (store_resource_get(txn, q->list.coll.id, q->cand.v[q->next], true, &r) == 0 &&
-                !carddav_q_card(q, txn, a, &r)) {
+            !carddav_q_card(q, txn, a, &r)) {
             return false;
         }
     }
@@ -325,7 +326,7 @@ static long carddav_q_limit(struct arena *a, const struct dav_xml_node *body)
 
 /* Parse the body into q; false with dr->err set when it cannot be served. */
 static bool carddav_q_setup(struct dav_request *dr, const struct dav_xml_node *body,
-        struct carddav_q *q)
+                            struct carddav_q *q)
 {
     const struct dav_target *t = &dr->target;
     const struct dav_xml_node *filter = dav_xml_child(body, DAV_NS_CARDDAV, "filter");
@@ -344,7 +345,7 @@ static bool carddav_q_setup(struct dav_request *dr, const struct dav_xml_node *b
         dav_fail_status(dr, pre ? 403 : 400, pre, "unsupported or malformed filter");
     } else if (carddav_data_req_parse(dr->a, ad, &dq) != 0) {
         dav_fail_status(dr, 403, "<C:supported-address-data-conversion/>",
-                "address-data type or version not supported");
+                        "address-data type or version not supported");
     } else if ((rc = carddav_plan(dr, q)) != 0) {
         dav_fail(dr, rc, "index lookup failed");
     }

@@ -56,7 +56,7 @@ static bool dav_report_is_hook(const struct dav_xml_node *c, const struct dav_da
 
 /* One asked property into the 200 (ps[0]) or 404 (ps[1]) propstat. */
 static void dav_report_prop(const struct dav_prop_ctx *pc, const struct dav_xml_node *c,
-        const struct dav_data_hook *hook, struct dav_propstat *ps)
+                            const struct dav_data_hook *hook, struct dav_propstat *ps)
 {
     struct dav_qname q = { c->ns, c->name };
     struct strbuf val;
@@ -82,7 +82,7 @@ static void dav_report_prop(const struct dav_prop_ctx *pc, const struct dav_xml_
 }
 
 void dav_report_member(struct dav_ms *ms, const struct dav_prop_ctx *pc,
-        const struct dav_xml_node *prop, const struct dav_data_hook *hook)
+                       const struct dav_xml_node *prop, const struct dav_data_hook *hook)
 {
     struct dav_propstat ps[2] = { { .status = 200 }, { .status = 404 } };
     strbuf_init(&ps[0].props, pc->a, 256);
@@ -97,7 +97,7 @@ void dav_report_member(struct dav_ms *ms, const struct dav_prop_ctx *pc,
         }
     } else {
         for (const struct dav_xml_node *c = dav_xml_child(prop, NULL, NULL); c != NULL;
-                c = dav_xml_next(c)) {
+             c = dav_xml_next(c)) {
             dav_report_prop(pc, c, hook, ps);
         }
     }
@@ -107,7 +107,7 @@ void dav_report_member(struct dav_ms *ms, const struct dav_prop_ctx *pc,
 bool dav_report_wants_data(const struct dav_xml_node *prop, const struct dav_data_hook *hook)
 {
     for (const struct dav_xml_node *c = prop ? dav_xml_child(prop, NULL, NULL) : NULL; c != NULL;
-            c = dav_xml_next(c)) {
+         c = dav_xml_next(c)) {
         if (dav_report_is_hook(c, hook)) {
             return true;
         }

@@ -16,7 +16,7 @@
 #define DAV_EXPAND_DEPTH 3
 
 static void dav_expand_target(struct dav_request *dr, const struct dav_target *t,
-        const struct dav_xml_node *req, struct strbuf *out, int depth);
+                              const struct dav_xml_node *req, struct strbuf *out, int depth);
 
 static struct dav_qname dav_expand_qname(const struct dav_xml_node *p)
 {
@@ -35,8 +35,9 @@ static const char *dav_expand_unescape(struct arena *a, struct str_view v)
     static const struct {
         const char *ent;
         char c;
-    } ents[] = { { "&amp;", '&' }, { "&lt;", '<' }, { "&gt;", '>' }, { "&quot;", '"' },
-        { "&apos;", '\'' }, { "&#39;", '\'' } };
+    } ents[] = { { "&amp;", '&' },  { "&lt;", '<' },    { "&gt;", '>' },
+                 { "&quot;", '"' }, { "&apos;", '\'' }, { "&#39;", '\'' } };
+
     char *out = arena_alloc(a, v.len + 1);
     size_t n = 0;
     for (size_t i = 0; i < v.len; i++) {
@@ -59,7 +60,7 @@ static const char *dav_expand_unescape(struct arena *a, struct str_view v)
 
 /* One href of a property value as a nested <D:response>. */
 static void dav_expand_href(struct dav_request *dr, const char *href,
-        const struct dav_xml_node *req, struct strbuf *out, int depth)
+                            const struct dav_xml_node *req, struct strbuf *out, int depth)
 {
     const char *path;
     struct dav_target sub;
@@ -79,7 +80,7 @@ static void dav_expand_href(struct dav_request *dr, const char *href,
 
 /* The value val of a property, each <D:href> replaced by its expansion. */
 static void dav_expand_value(struct dav_request *dr, struct str_view val,
-        const struct dav_xml_node *req, struct strbuf *out, int depth)
+                             const struct dav_xml_node *req, struct strbuf *out, int depth)
 {
     static const char open[] = "<D:href>", close[] = "</D:href>";
     const char *p = val.ptr, *end = val.ptr + val.len;
@@ -97,11 +98,11 @@ static void dav_expand_value(struct dav_request *dr, struct str_view val,
 }
 
 static void dav_expand_props(struct dav_request *dr, const struct dav_target *t,
-        const struct dav_xml_node *req, struct dav_propstat *ps, int depth)
+                             const struct dav_xml_node *req, struct dav_propstat *ps, int depth)
 {
     struct dav_prop_ctx pc = { dr, dr->txn, dr->a, t };
     for (const struct dav_xml_node *p = dav_xml_child(req, DAV_NS_DAV, "property"); p != NULL;
-            p = dav_xml_next(p)) {
+         p = dav_xml_next(p)) {
         if (!dav_xml_is(p, DAV_NS_DAV, "property")) {
             continue;
         }
@@ -127,7 +128,7 @@ static void dav_expand_props(struct dav_request *dr, const struct dav_target *t,
 
 /* A <D:response> for t with the properties req asks for, appended to out. */
 static void dav_expand_target(struct dav_request *dr, const struct dav_target *t,
-        const struct dav_xml_node *req, struct strbuf *out, int depth)
+                              const struct dav_xml_node *req, struct strbuf *out, int depth)
 {
     struct dav_propstat ps[2] = { { .status = 200 }, { .status = 404 } };
     strbuf_init(&ps[0].props, dr->a, 512);

@@ -43,7 +43,7 @@ static enum dav_psearch_field dav_psearch_field_of(const struct dav_xml_node *p)
         return DAV_PS_NAME;
     }
     if (dav_xml_is(p, DAV_NS_CS, "email-address-set") ||
-            dav_xml_is(p, DAV_NS_CALDAV, "calendar-user-address-set")) {
+        dav_xml_is(p, DAV_NS_CALDAV, "calendar-user-address-set")) {
         return DAV_PS_EMAIL;
     }
     return DAV_PS_NONE;
@@ -56,7 +56,7 @@ static bool dav_psearch_contains(struct arena *a, struct str_view hay, struct st
 }
 
 static bool dav_psearch_term_match(struct arena *a, const struct dav_psearch_term *t,
-        const struct store_user *u)
+                                   const struct store_user *u)
 {
     for (size_t i = 0; i < t->n_fields; i++) {
         bool hit = t->fields[i] == DAV_PS_NAME
@@ -99,7 +99,7 @@ static bool dav_psearch_parse(struct dav_psearch *ps, const struct dav_xml_node 
     ps->anyof = str_view_eq_cstr_nocase(dav_xml_attr(body, "test"), "anyof");
     ps->prop = dav_xml_child(body, DAV_NS_DAV, "prop");
     for (const struct dav_xml_node *s = dav_xml_child(body, DAV_NS_DAV, "property-search");
-            s != NULL; s = dav_xml_next(s)) {
+         s != NULL; s = dav_xml_next(s)) {
         if (!dav_xml_is(s, DAV_NS_DAV, "property-search")) {
             continue;
         }
@@ -111,7 +111,7 @@ static bool dav_psearch_parse(struct dav_psearch *ps, const struct dav_xml_node 
         struct dav_psearch_term *t = &ps->terms[ps->n_terms++];
         t->match = utf8_casefold(ps->dr->a, dav_xml_text(ps->dr->a, match));
         for (const struct dav_xml_node *p = dav_xml_child(prop, NULL, NULL);
-                p != NULL && t->n_fields < 4; p = dav_xml_next(p)) {
+             p != NULL && t->n_fields < 4; p = dav_xml_next(p)) {
             enum dav_psearch_field f = dav_psearch_field_of(p);
             if (f != DAV_PS_NONE) {
                 t->fields[t->n_fields++] = f;
@@ -121,8 +121,7 @@ static bool dav_psearch_parse(struct dav_psearch *ps, const struct dav_xml_node 
     return ps->n_terms > 0;
 }
 
-void dav_principal_property_search_report(struct dav_request *dr,
-        const struct dav_xml_node *body)
+void dav_principal_property_search_report(struct dav_request *dr, const struct dav_xml_node *body)
 {
     struct dav_psearch *ps = arena_new_obj(dr->a, struct dav_psearch);
     ps->dr = dr;
@@ -141,7 +140,7 @@ void dav_principal_property_search_report(struct dav_request *dr,
 }
 
 void dav_principal_search_property_set_report(struct dav_request *dr,
-        const struct dav_xml_node *body)
+                                              const struct dav_xml_node *body)
 {
     (void)body;
     static const char doc[] =

@@ -25,14 +25,15 @@
 #define DAV_SYNC_PREFIX "http://kith.invalid/sync/"
 
 bool dav_sync_token_parse(struct str_view token, const struct store_collection *c,
-        uint64_t *seq_out)
+                          uint64_t *seq_out)
 {
     *seq_out = 0;
     if (token.len == 0) {
         return true;
     }
     size_t plen = sizeof(DAV_SYNC_PREFIX) - 1;
-    if (token.len <= plen || token.len > plen + 41 || memcmp(token.ptr, DAV_SYNC_PREFIX, plen) != 0) {
+    if (token.len <= plen || token.len > plen + 41 ||
+        memcmp(token.ptr, DAV_SYNC_PREFIX, plen) != 0) {
         return false;
     }
     char text[48];
@@ -58,13 +59,13 @@ struct dav_sync {
     struct dav_stream stream;
     const struct dav_xml_node *prop;
     const struct dav_data_hook *hook;
-    bool data;            /* members need their bodies */
+    bool data; /* members need their bodies */
     struct dav_target list;
-    uint64_t since;       /* the next batch starts after this seq */
-    bool initial;         /* empty token: no deletions to report */
-    size_t limit;         /* the client's nresults, 0: none */
+    uint64_t since; /* the next batch starts after this seq */
+    bool initial;   /* empty token: no deletions to report */
+    size_t limit;   /* the client's nresults, 0: none */
     size_t sent;
-    uint64_t token_seq;   /* the token the answer ends with */
+    uint64_t token_seq; /* the token the answer ends with */
     bool truncated;
 };
 
@@ -114,8 +115,8 @@ static bool dav_sync_batch(struct dav_stream *st, struct store_txn *txn, struct 
     struct dav_sync_batch b = { sy, txn, a };
     uint64_t last = sy->since;
     bool more = false;
-    int rc = store_changes_since(txn, sy->list.coll.id, sy->since, want, dav_sync_change, &b,
-            &last, &more);
+    int rc = store_changes_since(txn, sy->list.coll.id, sy->since, want, dav_sync_change, &b, &last,
+                                 &more);
     if (rc != 0) {
         /* The collection went away or the log was pruned under us: end with what we have. */
         log_warn(&st->dr->req->log, "sync-collection stopped: %s", err_str(rc));
@@ -159,7 +160,7 @@ static long dav_sync_limit(struct arena *a, const struct dav_xml_node *body)
 
 /* Read the body into sy; false with dr->err set when it cannot be served. */
 static bool dav_sync_setup(struct dav_request *dr, const struct dav_xml_node *body,
-        struct dav_sync *sy)
+                           struct dav_sync *sy)
 {
     const struct dav_target *t = &dr->target;
     if (t->path.node != DAV_NODE_COLLECTION || !t->has_coll) {
@@ -170,8 +171,8 @@ static bool dav_sync_setup(struct dav_request *dr, const struct dav_xml_node *bo
     const struct dav_xml_node *level = dav_xml_child(body, DAV_NS_DAV, "sync-level");
     struct str_view lv = level ? dav_xml_text(dr->a, level) : STR_VIEW_LIT("1");
     long limit = dav_sync_limit(dr->a, body);
-    if (limit < 0 || (!str_view_eq(lv, STR_VIEW_LIT("1")) &&
-                             !str_view_eq(lv, STR_VIEW_LIT("infinite")))) {
+    if (limit < 0 ||
+        (!str_view_eq(lv, STR_VIEW_LIT("1")) && !str_view_eq(lv, STR_VIEW_LIT("infinite")))) {
         dav_fail_status(dr, 400, NULL, "malformed sync-collection body");
         return false;
     }
@@ -197,7 +198,7 @@ static bool dav_sync_setup(struct dav_request *dr, const struct dav_xml_node *bo
 }
 
 void dav_sync_collection(struct dav_request *dr, const struct dav_xml_node *body,
-        const struct dav_data_hook *hook)
+                         const struct dav_data_hook *hook)
 {
     struct dav_sync *sy = arena_new_obj(dr->a, struct dav_sync);
     if (!dav_sync_setup(dr, body, sy)) {

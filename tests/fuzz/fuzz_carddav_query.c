@@ -39,7 +39,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 struct vcard *card;
                 struct vcard_error err;
                 if (vcard_parse(a, str_view_of(fuzz_cards[i]), &vcard_default_limits, &card,
-                            &err) != 0) {
+                                &err) != 0) {
                     abort();
                 }
                 (void)carddav_filter_match(a, f, card);

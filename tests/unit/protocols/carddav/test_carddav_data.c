@@ -37,7 +37,7 @@ static void test_body_version_is_read_from_the_version_line(void **state)
     (void)state;
     assert_int_equal(carddav_body_version(STR_VIEW_LIT(card30)), VCARD_V30);
     assert_int_equal(carddav_body_version(STR_VIEW_LIT("BEGIN:VCARD\nversion:4.0\nEND:VCARD\n")),
-            VCARD_V40);
+                     VCARD_V40);
     assert_int_equal(carddav_body_version(STR_VIEW_LIT("garbage")), VCARD_V30);
 }
 
@@ -56,18 +56,30 @@ static void test_address_data_attributes_in_either_case(void **state)
     struct arena *a = arena_new(0);
     struct carddav_data_req dq;
     /* vdirsyncer's capital-C Content-Type (CLIENTS.md A1). */
-    assert_int_equal(carddav_data_req_parse(a, address_data(a,
-            "<C:address-data xmlns:C=\"urn:ietf:params:xml:ns:carddav\" "
-            "Content-Type=\"text/vcard\" version=\"4.0\"/>"), &dq), 0);
+    assert_int_equal(
+            carddav_data_req_parse(
+                    a,
+                    address_data(a, "<C:address-data xmlns:C=\"urn:ietf:params:xml:ns:carddav\" "
+                                    "Content-Type=\"text/vcard\" version=\"4.0\"/>"),
+                    &dq),
+            0);
     assert_int_equal(dq.version, VCARD_V40);
     assert_null(dq.props);
     assert_int_equal(carddav_data_req_parse(a, NULL, &dq), 0);
     assert_int_equal(dq.version, VCARD_V30);
-    assert_int_equal(carddav_data_req_parse(a, address_data(a,
-            "<C:address-data xmlns:C=\"urn:ietf:params:xml:ns:carddav\" "
-            "content-type=\"application/vcard+json\"/>"), &dq), ERR_UNSUPPORTED);
-    assert_int_equal(carddav_data_req_parse(a, address_data(a,
-            "<C:address-data xmlns:C=\"urn:ietf:params:xml:ns:carddav\" version=\"2.1\"/>"), &dq),
+    assert_int_equal(
+            carddav_data_req_parse(
+                    a,
+                    address_data(a, "<C:address-data xmlns:C=\"urn:ietf:params:xml:ns:carddav\" "
+                                    "content-type=\"application/vcard+json\"/>"),
+                    &dq),
+            ERR_UNSUPPORTED);
+    assert_int_equal(
+            carddav_data_req_parse(
+                    a,
+                    address_data(a, "<C:address-data xmlns:C=\"urn:ietf:params:xml:ns:carddav\" "
+                                    "version=\"2.1\"/>"),
+                    &dq),
             ERR_UNSUPPORTED);
     arena_free(&a);
 }
@@ -104,10 +116,14 @@ static void test_property_selection_keeps_only_named_properties(void **state)
     (void)state;
     struct arena *a = arena_new(0);
     struct carddav_data_req dq;
-    assert_int_equal(carddav_data_req_parse(a, address_data(a,
-            "<C:address-data xmlns:C=\"urn:ietf:params:xml:ns:carddav\">"
-            "<C:prop name=\"UID\"/><C:prop name=\"email\" novalue=\"yes\"/></C:address-data>"),
-            &dq), 0);
+    assert_int_equal(
+            carddav_data_req_parse(
+                    a,
+                    address_data(a, "<C:address-data xmlns:C=\"urn:ietf:params:xml:ns:carddav\">"
+                                    "<C:prop name=\"UID\"/><C:prop name=\"email\" "
+                                    "novalue=\"yes\"/></C:address-data>"),
+                    &dq),
+            0);
     assert_int_equal(dq.n_props, 2);
     struct strbuf out;
     strbuf_init(&out, a, 256);
@@ -126,8 +142,9 @@ static void test_unparseable_stored_body_is_an_error(void **state)
     struct carddav_data_req dq = { .version = VCARD_V40 };
     struct strbuf out;
     strbuf_init(&out, a, 64);
-    assert_int_equal(carddav_render(a, &vcard_default_limits, STR_VIEW_LIT("not a card"), &dq,
-                             &out), ERR_INVAL);
+    assert_int_equal(
+            carddav_render(a, &vcard_default_limits, STR_VIEW_LIT("not a card"), &dq, &out),
+            ERR_INVAL);
     arena_free(&a);
 }
 

@@ -43,10 +43,10 @@ static int setup(void **state)
     struct fx *fx = calloc(1, sizeof(*fx));
     fx->a = arena_new(0);
     struct vcard_error err;
-    assert_int_equal(vcard_parse(fx->a, STR_VIEW_LIT(card_anna), &vcard_default_limits,
-                             &fx->anna, &err), 0);
-    assert_int_equal(vcard_parse(fx->a, STR_VIEW_LIT(card_bob), &vcard_default_limits,
-                             &fx->bob, &err), 0);
+    assert_int_equal(
+            vcard_parse(fx->a, STR_VIEW_LIT(card_anna), &vcard_default_limits, &fx->anna, &err), 0);
+    assert_int_equal(
+            vcard_parse(fx->a, STR_VIEW_LIT(card_bob), &vcard_default_limits, &fx->bob, &err), 0);
     *state = fx;
     return 0;
 }
@@ -61,11 +61,12 @@ static int teardown(void **state)
 
 /* Parse a <C:filter> given as its inner XML and test anna and bob; returns the parse rc. */
 static int run(struct fx *fx, const char *test, const char *inner, bool *anna, bool *bob,
-        const char **pre)
+               const char **pre)
 {
     struct strbuf sb;
     strbuf_init(&sb, fx->a, 1024);
-    strbuf_appendf(&sb,
+    strbuf_appendf(
+            &sb,
             "<C:addressbook-query xmlns:D=\"DAV:\" xmlns:C=\"urn:ietf:params:xml:ns:carddav\">"
             "<C:filter%s>%s</C:filter></C:addressbook-query>",
             test, inner);
@@ -88,8 +89,11 @@ static int run(struct fx *fx, const char *test, const char *inner, bool *anna, b
 static void test_contains_on_fn_folds_unicode_case(void **state)
 {
     bool a, b;
-    assert_int_equal(run(*state, "", "<C:prop-filter name=\"FN\"><C:text-match>MÜLL"
-                                     "</C:text-match></C:prop-filter>", &a, &b, NULL), 0);
+    assert_int_equal(run(*state, "",
+                         "<C:prop-filter name=\"FN\"><C:text-match>MÜLL"
+                         "</C:text-match></C:prop-filter>",
+                         &a, &b, NULL),
+                     0);
     assert_true(a);
     assert_false(b);
 }
@@ -97,26 +101,36 @@ static void test_contains_on_fn_folds_unicode_case(void **state)
 static void test_ascii_casemap_does_not_fold_umlauts(void **state)
 {
     bool a, b;
-    assert_int_equal(run(*state, "", "<C:prop-filter name=\"FN\"><C:text-match "
-                                     "collation=\"i;ascii-casemap\">ANNA Müller</C:text-match>"
-                                     "</C:prop-filter>", &a, &b, NULL), 0);
+    assert_int_equal(run(*state, "",
+                         "<C:prop-filter name=\"FN\"><C:text-match "
+                         "collation=\"i;ascii-casemap\">ANNA Müller</C:text-match>"
+                         "</C:prop-filter>",
+                         &a, &b, NULL),
+                     0);
     assert_true(a);
-    assert_int_equal(run(*state, "", "<C:prop-filter name=\"FN\"><C:text-match "
-                                     "collation=\"i;ascii-casemap\">anna mÜller</C:text-match>"
-                                     "</C:prop-filter>", &a, &b, NULL), 0);
+    assert_int_equal(run(*state, "",
+                         "<C:prop-filter name=\"FN\"><C:text-match "
+                         "collation=\"i;ascii-casemap\">anna mÜller</C:text-match>"
+                         "</C:prop-filter>",
+                         &a, &b, NULL),
+                     0);
     assert_false(a);
 }
 
 static void test_octet_is_case_sensitive(void **state)
 {
     bool a, b;
-    assert_int_equal(run(*state, "", "<C:prop-filter name=\"FN\"><C:text-match "
-                                     "collation=\"i;octet\">anna</C:text-match></C:prop-filter>",
-                             &a, &b, NULL), 0);
+    assert_int_equal(run(*state, "",
+                         "<C:prop-filter name=\"FN\"><C:text-match "
+                         "collation=\"i;octet\">anna</C:text-match></C:prop-filter>",
+                         &a, &b, NULL),
+                     0);
     assert_false(a);
-    assert_int_equal(run(*state, "", "<C:prop-filter name=\"FN\"><C:text-match "
-                                     "collation=\"i;octet\">Anna</C:text-match></C:prop-filter>",
-                             &a, &b, NULL), 0);
+    assert_int_equal(run(*state, "",
+                         "<C:prop-filter name=\"FN\"><C:text-match "
+                         "collation=\"i;octet\">Anna</C:text-match></C:prop-filter>",
+                         &a, &b, NULL),
+                     0);
     assert_true(a);
 }
 
@@ -124,31 +138,37 @@ static void test_match_types(void **state)
 {
     bool a, b;
     const char *cases[][2] = {
-        { "equals", "anna müller" }, { "starts-with", "ANNA" }, { "ends-with", "ller" },
+        { "equals", "anna müller" },
+        { "starts-with", "ANNA" },
+        { "ends-with", "ller" },
         { "contains", "a m" },
     };
     for (size_t i = 0; i < 4; i++) {
         char inner[256];
         snprintf(inner, sizeof(inner),
-                "<C:prop-filter name=\"FN\"><C:text-match match-type=\"%s\">%s</C:text-match>"
-                "</C:prop-filter>",
-                cases[i][0], cases[i][1]);
+                 "<C:prop-filter name=\"FN\"><C:text-match match-type=\"%s\">%s</C:text-match>"
+                 "</C:prop-filter>",
+                 cases[i][0], cases[i][1]);
         assert_int_equal(run(*state, "", inner, &a, &b, NULL), 0);
         assert_true(a);
         assert_false(b);
     }
-    assert_int_equal(run(*state, "", "<C:prop-filter name=\"FN\"><C:text-match "
-                                     "match-type=\"equals\">anna</C:text-match></C:prop-filter>",
-                             &a, &b, NULL), 0);
+    assert_int_equal(run(*state, "",
+                         "<C:prop-filter name=\"FN\"><C:text-match "
+                         "match-type=\"equals\">anna</C:text-match></C:prop-filter>",
+                         &a, &b, NULL),
+                     0);
     assert_false(a);
 }
 
 static void test_negate_condition_inverts(void **state)
 {
     bool a, b;
-    assert_int_equal(run(*state, "", "<C:prop-filter name=\"FN\"><C:text-match "
-                                     "negate-condition=\"yes\">anna</C:text-match></C:prop-filter>",
-                             &a, &b, NULL), 0);
+    assert_int_equal(run(*state, "",
+                         "<C:prop-filter name=\"FN\"><C:text-match "
+                         "negate-condition=\"yes\">anna</C:text-match></C:prop-filter>",
+                         &a, &b, NULL),
+                     0);
     assert_false(a);
     assert_true(b);
 }
@@ -156,8 +176,11 @@ static void test_negate_condition_inverts(void **state)
 static void test_is_not_defined(void **state)
 {
     bool a, b;
-    assert_int_equal(run(*state, "", "<C:prop-filter name=\"EMAIL\"><C:is-not-defined/>"
-                                     "</C:prop-filter>", &a, &b, NULL), 0);
+    assert_int_equal(run(*state, "",
+                         "<C:prop-filter name=\"EMAIL\"><C:is-not-defined/>"
+                         "</C:prop-filter>",
+                         &a, &b, NULL),
+                     0);
     assert_false(a);
     assert_true(b);
 }
@@ -165,14 +188,19 @@ static void test_is_not_defined(void **state)
 static void test_param_filter_on_type(void **state)
 {
     bool a, b;
-    assert_int_equal(run(*state, "", "<C:prop-filter name=\"EMAIL\"><C:param-filter name=\"TYPE\">"
-                                     "<C:text-match match-type=\"equals\">work</C:text-match>"
-                                     "</C:param-filter></C:prop-filter>", &a, &b, NULL), 0);
+    assert_int_equal(run(*state, "",
+                         "<C:prop-filter name=\"EMAIL\"><C:param-filter name=\"TYPE\">"
+                         "<C:text-match match-type=\"equals\">work</C:text-match>"
+                         "</C:param-filter></C:prop-filter>",
+                         &a, &b, NULL),
+                     0);
     assert_true(a);
     assert_false(b);
-    assert_int_equal(run(*state, "", "<C:prop-filter name=\"EMAIL\"><C:param-filter name=\"PREF\">"
-                                     "<C:is-not-defined/></C:param-filter></C:prop-filter>",
-                             &a, &b, NULL), 0);
+    assert_int_equal(run(*state, "",
+                         "<C:prop-filter name=\"EMAIL\"><C:param-filter name=\"PREF\">"
+                         "<C:is-not-defined/></C:param-filter></C:prop-filter>",
+                         &a, &b, NULL),
+                     0);
     assert_true(a);
 }
 
@@ -185,9 +213,10 @@ static void test_anyof_and_allof_at_top(void **state)
     assert_false(a);
     assert_true(b);
     assert_int_equal(run(*state, " test=\"allof\"",
-                             "<C:prop-filter name=\"FN\"><C:text-match>anna</C:text-match>"
-                             "</C:prop-filter><C:prop-filter name=\"NICKNAME\"/>",
-                             &a, &b, NULL), 0);
+                         "<C:prop-filter name=\"FN\"><C:text-match>anna</C:text-match>"
+                         "</C:prop-filter><C:prop-filter name=\"NICKNAME\"/>",
+                         &a, &b, NULL),
+                     0);
     assert_false(a);
     assert_false(b);
 }
@@ -195,15 +224,19 @@ static void test_anyof_and_allof_at_top(void **state)
 static void test_allof_inside_prop_filter(void **state)
 {
     bool a, b;
-    assert_int_equal(run(*state, "", "<C:prop-filter name=\"FN\" test=\"allof\">"
-                                     "<C:text-match>anna</C:text-match>"
-                                     "<C:text-match>bob</C:text-match></C:prop-filter>",
-                             &a, &b, NULL), 0);
+    assert_int_equal(run(*state, "",
+                         "<C:prop-filter name=\"FN\" test=\"allof\">"
+                         "<C:text-match>anna</C:text-match>"
+                         "<C:text-match>bob</C:text-match></C:prop-filter>",
+                         &a, &b, NULL),
+                     0);
     assert_false(a);
-    assert_int_equal(run(*state, "", "<C:prop-filter name=\"FN\" test=\"anyof\">"
-                                     "<C:text-match>anna</C:text-match>"
-                                     "<C:text-match>bob</C:text-match></C:prop-filter>",
-                             &a, &b, NULL), 0);
+    assert_int_equal(run(*state, "",
+                         "<C:prop-filter name=\"FN\" test=\"anyof\">"
+                         "<C:text-match>anna</C:text-match>"
+                         "<C:text-match>bob</C:text-match></C:prop-filter>",
+                         &a, &b, NULL),
+                     0);
     assert_true(a);
     assert_true(b);
 }
@@ -219,8 +252,11 @@ static void test_empty_filter_matches_every_card(void **state)
 static void test_tel_text_and_group_names(void **state)
 {
     bool a, b;
-    assert_int_equal(run(*state, "", "<C:prop-filter name=\"TEL\"><C:text-match>151 234"
-                                     "</C:text-match></C:prop-filter>", &a, &b, NULL), 0);
+    assert_int_equal(run(*state, "",
+                         "<C:prop-filter name=\"TEL\"><C:text-match>151 234"
+                         "</C:text-match></C:prop-filter>",
+                         &a, &b, NULL),
+                     0);
     assert_true(a);
     assert_int_equal(run(*state, "", "<C:prop-filter name=\"item1.X-ABLabel\"/>", &a, &b, NULL), 0);
     assert_true(a);
@@ -231,13 +267,17 @@ static void test_unknown_collation_is_a_precondition(void **state)
 {
     bool a, b;
     const char *pre;
-    assert_int_equal(run(*state, "", "<C:prop-filter name=\"FN\"><C:text-match "
-                                     "collation=\"i;klingon\">x</C:text-match></C:prop-filter>",
-                             &a, &b, &pre), ERR_UNSUPPORTED);
+    assert_int_equal(run(*state, "",
+                         "<C:prop-filter name=\"FN\"><C:text-match "
+                         "collation=\"i;klingon\">x</C:text-match></C:prop-filter>",
+                         &a, &b, &pre),
+                     ERR_UNSUPPORTED);
     assert_string_equal(pre, "<C:supported-collation/>");
-    assert_int_equal(run(*state, "", "<C:prop-filter name=\"FN\"><C:text-match "
-                                     "match-type=\"sounds-like\">x</C:text-match></C:prop-filter>",
-                             &a, &b, &pre), ERR_UNSUPPORTED);
+    assert_int_equal(run(*state, "",
+                         "<C:prop-filter name=\"FN\"><C:text-match "
+                         "match-type=\"sounds-like\">x</C:text-match></C:prop-filter>",
+                         &a, &b, &pre),
+                     ERR_UNSUPPORTED);
     assert_string_equal(pre, "<C:supported-filter/>");
 }
 
@@ -246,8 +286,11 @@ static void test_malformed_filters_are_rejected(void **state)
     bool a, b;
     assert_int_equal(run(*state, " test=\"most\"", "", &a, &b, NULL), ERR_INVAL);
     assert_int_equal(run(*state, "", "<C:prop-filter/>", &a, &b, NULL), ERR_INVAL);
-    assert_int_equal(run(*state, "", "<C:prop-filter name=\"EMAIL\"><C:param-filter/>"
-                                     "</C:prop-filter>", &a, &b, NULL), ERR_INVAL);
+    assert_int_equal(run(*state, "",
+                         "<C:prop-filter name=\"EMAIL\"><C:param-filter/>"
+                         "</C:prop-filter>",
+                         &a, &b, NULL),
+                     ERR_INVAL);
 }
 
 int main(void)

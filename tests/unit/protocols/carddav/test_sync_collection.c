@@ -42,13 +42,13 @@ static void test_foreign_and_malformed_tokens_are_refused(void **state)
     struct store_collection c = { .id = 7, .sync_seq = 9 };
     uint64_t seq;
     const char *bad[] = {
-        "http://kith.invalid/sync/8-3",      /* another collection */
-        "http://example.com/sync/7-3",       /* another server */
-        "http://kith.invalid/sync/7-",       /* no seq */
-        "http://kith.invalid/sync/7-3x",     /* trailing junk */
-        "http://kith.invalid/sync/-3",       /* no id */
-        "http://kith.invalid/sync/7+3",      /* wrong separator */
-        "12345",                             /* a ctag-looking token */
+        "http://kith.invalid/sync/8-3",  /* another collection */
+        "http://example.com/sync/7-3",   /* another server */
+        "http://kith.invalid/sync/7-",   /* no seq */
+        "http://kith.invalid/sync/7-3x", /* trailing junk */
+        "http://kith.invalid/sync/-3",   /* no id */
+        "http://kith.invalid/sync/7+3",  /* wrong separator */
+        "12345",                         /* a ctag-looking token */
         "http://kith.invalid/sync/7-123456789012345678901234567890123456789012345",
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
