@@ -87,7 +87,8 @@ int store_collection_save(struct store_txn *t, const struct store_collection *c)
 void store_resource_encode(struct rec_writer *w, const struct store_resource *r);
 int store_resource_decode(struct str_view v, struct store_resource *out);
 void store_entity_encode(struct rec_writer *w, const struct store_entity *e);
-int store_entity_decode(struct store_txn *t, struct str_view v, struct store_entity *out);
+/* Lists (e-mails, phones, ...) are allocated in a; strings point into v. */
+int store_entity_decode(struct arena *a, struct str_view v, struct store_entity *out);
 
 /* Entity index maintenance (store_entities.c). */
 int store_entity_index_put(struct store_txn *t, const struct store_entity *e);

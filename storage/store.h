@@ -247,7 +247,9 @@ int store_entity_get(struct store_txn *t, const struct store_id *id, struct stor
  * index order, each id once. value is normalised like the indexed data. */
 int store_entity_lookup(struct store_txn *t, enum store_index ix, struct str_view value,
         bool prefix, store_entity_id_fn *fn, void *ctx);
-/* Every entity, optionally of one collection (coll_id 0: all). */
+/* Every entity, optionally of one collection (coll_id 0: all). The entity's lists are
+ * valid during the callback only (memory stays flat over big stores); its strings for the
+ * transaction. */
 int store_entity_list(struct store_txn *t, uint64_t coll_id, store_entity_fn *fn, void *ctx);
 
 /* ---------------------------------------------------------------- resources */

@@ -69,7 +69,7 @@ static int check_res(void *ctx, struct str_view key, struct str_view val)
     if (!store_id_is_zero(&r.entity_id)) {
         struct store_entity e = { .id = r.entity_id };
         if (store_db_get(c->t, DBI_ENTITIES, str_view_make(r.entity_id.b, STORE_ID_LEN), &v) != 0 ||
-                store_entity_decode(c->t, v, &e) != 0 || e.coll_id != c->coll.id ||
+                store_entity_decode(store_txn_arena(c->t), v, &e) != 0 || e.coll_id != c->coll.id ||
                 !str_view_eq(e.name, r.name)) {
             check_report(c, "resource %.*s: entity record missing or not pointing back",
                     STR_VIEW_FMT(r.name));
@@ -156,7 +156,7 @@ static int check_entity(void *ctx, struct str_view key, struct str_view val)
         return 0;
     }
     memcpy(e.id.b, key.ptr, STORE_ID_LEN);
-    if (store_entity_decode(c->t, val, &e) != 0) {
+    if (store_entity_decode(store_txn_arena(c->t), val, &e) != 0) {
         check_report(c, "entities: unreadable record");
         return 0;
     }

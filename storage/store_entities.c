@@ -29,6 +29,8 @@ enum {
     ENT_PHONE = 15,
     ENT_CATEGORY = 16,
     ENT_RELATION = 17,
+    ENT_CREATED = 18,
+    ENT_MODIFIED = 19,
 };
 
 enum { PH_TEXT = 1, PH_DIGITS = 2, PH_E164 = 3, PH_TYPES = 4 };
@@ -50,6 +52,10 @@ void store_entity_encode(struct rec_writer *w, const struct store_entity *e)
     rec_put(w, ENT_PARENT, e->parent);
     rec_put(w, ENT_BDAY, e->bday);
     rec_put(w, ENT_ANNIV, e->anniversary);
+    /* Kept here too (also in the resource record) so the LDAP view's createTimestamp and
+     * modifyTimestamp need no second read per entry. */
+    rec_put_u64(w, ENT_CREATED, e->created);
+    rec_put_u64(w, ENT_MODIFIED, e->modified);
     for (size_t i = 0; i < e->n_emails; i++) {
         rec_put(w, ENT_EMAIL, e->emails[i]);
     }
@@ -157,6 +163,10 @@ static void store_entity_field(struct store_entity *out, uint8_t tag, struct str
     };
     if (tag == ENT_KIND) {
         out->kind = (enum store_entity_kind)rec_u64(f);
+    } else if (tag == ENT_CREATED) {
+        out->created = rec_u64(f);
+    } else if (tag == ENT_MODIFIED) {
+        out->modified = rec_u64(f);
     } else if (tag == ENT_COLL) {
         out->coll_id = rec_u64(f);
     } else if (tag == ENT_EMAIL) {
@@ -172,16 +182,16 @@ static void store_entity_field(struct store_entity *out, uint8_t tag, struct str
     }
 }
 
-int store_entity_decode(struct store_txn *t, struct str_view v, struct store_entity *out)
+int store_entity_decode(struct arena *a, struct str_view v, struct store_entity *out)
 {
     struct store_id id = out->id;
     memset(out, 0, sizeof(*out));
     out->id = id;
-    out->emails = arena_new_array(t->arena, struct str_view, rec_count(v, ENT_EMAIL) + 1);
-    out->phones = arena_new_array(t->arena, struct store_phone, rec_count(v, ENT_PHONE) + 1);
-    out->categories = arena_new_array(t->arena, struct str_view, rec_count(v, ENT_CATEGORY) + 1);
+    out->emails = arena_new_array(a, struct str_view, rec_count(v, ENT_EMAIL) + 1);
+    out->phones = arena_new_array(a, struct store_phone, rec_count(v, ENT_PHONE) + 1);
+    out->categories = arena_new_array(a, struct str_view, rec_count(v, ENT_CATEGORY) + 1);
     out->relations =
-            arena_new_array(t->arena, struct store_relation, rec_count(v, ENT_RELATION) + 1);
+            arena_new_array(a, struct store_relation, rec_count(v, ENT_RELATION) + 1);
     struct rec_reader r;
     rec_reader_init(&r, v.ptr, v.len);
     uint8_t tag;
@@ -371,7 +381,7 @@ int store_entity_index_del(struct store_txn *t, const struct store_id *id)
         return store_fail(t, rc);
     }
     struct store_entity e = { .id = *id };
-    store_entity_decode(t, v, &e);
+    store_entity_decode(t->arena, v, &e);
     struct ix_del_ctx d = { t, str_view_make(id->b, STORE_ID_LEN) };
     store_entity_ix_keys(t, &e, ix_del, &d);
     store_db_del(t, DBI_ENTITIES, key);
@@ -388,15 +398,7 @@ int store_entity_get(struct store_txn *t, const struct store_id *id, struct stor
         return rc;
     }
     out->id = *id;
-    rc = store_entity_decode(t, v, out);
-    if (rc == 0) {
-        struct store_resource r;
-        if (store_resource_get(t, out->coll_id, out->name, false, &r) == 0) {
-            out->created = r.created;
-            out->modified = r.modified;
-        }
-    }
-    return rc;
+    return store_entity_decode(t->arena, v, out);
 }
 
 /* Ids already handed out by a prefix lookup: one value may match several keys of the same
@@ -504,14 +506,15 @@ static int store_entity_walk(void *ctx, struct str_view key, struct str_view val
         return ERR_CORRUPT;
     }
     memcpy(e.id.b, key.ptr, STORE_ID_LEN);
-    int rc = store_entity_decode(w->t, val, &e);
-    if (rc != 0) {
-        return rc;
+    /* One scratch arena per entity: a walk over 50,000 entities must not grow the
+     * transaction's arena; the lists are valid during the callback only. */
+    struct arena *a = arena_new(1024);
+    int rc = store_entity_decode(a, val, &e);
+    if (rc == 0 && (w->coll_id == 0 || e.coll_id == w->coll_id)) {
+        rc = w->fn(w->ctx, &e);
     }
-    if (w->coll_id && e.coll_id != w->coll_id) {
-        return 0;
-    }
-    return w->fn(w->ctx, &e);
+    arena_free(&a);
+    return rc;
 }
 
 int store_entity_list(struct store_txn *t, uint64_t coll_id, store_entity_fn *fn, void *ctx)

@@ -229,6 +229,8 @@ static bool store_put_is_noop(struct store_txn *t, const struct store_resource *
     e.id = old->entity_id;
     e.coll_id = old->coll_id;
     e.name = old->name;
+    e.created = old->created;
+    e.modified = old->modified;
     struct rec_writer w;
     rec_writer_init(&w, t->arena);
     store_entity_encode(&w, &e);
