@@ -71,6 +71,8 @@ class ThunderbirdTests(ClientCase):
         self.assertEqual(rt, [D + "collection", C + "addressbook"])
         privs = {p[0].tag for p in r.ok(D + "current-user-privilege-set")}
         self.assertIn(D + "write", privs)
+        status, h, _ = self.dav("OPTIONS", BOOK)
+        self.assertIn("addressbook", [t.strip() for t in h["dav"].split(",")])
         reports = {rep[0][0].tag for rep in r.ok(D + "supported-report-set")}
         self.assertTrue({D + "sync-collection", C + "addressbook-multiget",
                          C + "addressbook-query", D + "expand-property"} <= reports)
