@@ -49,7 +49,7 @@ static void carddav_mg_one(struct carddav_mg *mg, struct store_txn *txn, struct 
     struct dav_request *dr = mg->stream.dr;
     const char *href_text = str_view_dup(a, href);
     struct str_view name = carddav_mg_name(mg, a, href);
-    struct store_resource r;
+    struct store_resource r = { 0 };
     if (name.len == 0 || store_resource_get(txn, mg->list.coll.id, name, mg->data, &r) != 0) {
         dav_ms_status(&mg->stream.ms, href_text, 404);
         return;

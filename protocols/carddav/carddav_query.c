@@ -289,7 +289,7 @@ static bool carddav_q_batch(struct dav_stream *st, struct store_txn *txn, struct
     }
     size_t end = q->next + DAV_BATCH < q->cand.n ? q->next + DAV_BATCH : q->cand.n;
     for (; q->next < end; q->next++) {
-        struct store_resource r;
+        struct store_resource r = { 0 };
         if (store_resource_get(txn, q->list.coll.id, q->cand.v[q->next], true, &r) == 0 &&
             !carddav_q_card(q, txn, a, &r)) {
             return false;

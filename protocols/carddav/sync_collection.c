@@ -81,7 +81,7 @@ static int dav_sync_change(void *ctx, const struct store_change *c)
     struct dav_sync *sy = b->sy;
     struct dav_request *dr = sy->stream.dr;
     sy->sent++;
-    struct store_resource r;
+    struct store_resource r = { 0 };
     int rc = c->deleted ? ERR_NOT_FOUND
                         : store_resource_get(b->txn, sy->list.coll.id, c->name, sy->data, &r);
     if (rc == ERR_NOT_FOUND) {
