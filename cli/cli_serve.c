@@ -7,6 +7,7 @@
  * logged, so a user can compare it with what the client shows).
  */
 #include <getopt.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -52,6 +53,39 @@ static int cli_serve_tls_ready(const struct kith_config *cfg)
     return 0;
 }
 
+static void cli_serve_reload_key(void *ctx, const char *section, const char *key, bool applied)
+{
+    if (applied) {
+        log_info(NULL, "SIGHUP: [%s] %s changed", section, key);
+    } else {
+        log_warn(NULL, "SIGHUP: [%s] %s changed; it takes effect at the next start", section, key);
+    }
+}
+
+/* SIGHUP: re-read the configuration file and apply what is safe to change while serving
+ * (config_reload); a file with an error changes nothing. */
+static void cli_serve_reload(void *ctx)
+{
+    struct cli *cli = ctx;
+    if (cli->config_path == NULL) {
+        log_info(NULL, "SIGHUP: no configuration file (--config) to re-read");
+        return;
+    }
+    struct kith_config *fresh = malloc(sizeof(*fresh));
+    char err[512];
+    if (fresh == NULL) {
+        return;
+    }
+    if (config_load(cli->config_path, fresh, err, sizeof(err)) != 0) {
+        log_error(NULL, "SIGHUP: configuration not reloaded: %s", err);
+    } else {
+        config_reload(&cli->cfg, fresh, cli_serve_reload_key, NULL);
+        log_init(cli->cfg.log_level, NULL);
+        log_info(NULL, "SIGHUP: configuration %s re-read", cli->config_path);
+    }
+    free(fresh);
+}
+
 static int cli_serve_run(struct cli *cli)
 {
     struct kith_config *cfg = &cli->cfg;
@@ -65,6 +99,7 @@ static int cli_serve_run(struct cli *cli)
     struct ldapd_server *ls = ldapd_server_new(cfg, s);
     int rc = srv && hs && ls ? 0 : ERR_NOMEM;
     if (rc == 0) {
+        server_on_reload(srv, cli_serve_reload, cli);
         http_server_set_auth(hs, dav_auth, app, dav_auth_needed, app);
         http_server_set_auth_lookup(hs, dav_auth_lookup, app);
         rc = server_listen(srv, cfg->http_listen, false, &http_module, hs);

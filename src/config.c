@@ -821,3 +821,42 @@ void config_data_path(const struct kith_config *cfg, const char *path, char *out
         snprintf(out, size, "%s/%s", cfg->data_dir, path);
     }
 }
+
+/* Keys whose new value cannot take effect without a restart: the store is open, sockets are
+ * bound and URLs and DNs have been handed to clients. */
+static bool config_needs_restart(const struct config_key *k)
+{
+    static const char *const keys[] = {
+        "server.data_dir", "store.map_size", "http.listen", "http.https_listen",
+        "ldap.listen", "ldap.ldaps_listen", "ldap.suffix", "dav.principal_path",
+        "dav.addressbook_home", "dav.calendar_home", "dav.files_home",
+    };
+    char name[96];
+    snprintf(name, sizeof(name), "%s.%s", k->section, k->key);
+    for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+        if (strcmp(name, keys[i]) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+void config_reload(struct kith_config *live, const struct kith_config *fresh,
+        config_reload_fn *fn, void *ctx)
+{
+    for (size_t i = 0; i < sizeof(config_keys) / sizeof(config_keys[0]); i++) {
+        const struct config_key *k = &config_keys[i];
+        char *dst = (char *)live + k->offset;
+        const char *src = (const char *)fresh + k->offset;
+        if (memcmp(dst, src, k->size) == 0) {
+            continue;
+        }
+        bool apply = !config_needs_restart(k);
+        if (apply) {
+            memcpy(dst, src, k->size);
+        }
+        if (fn != NULL) {
+            fn(ctx, k->section, k->key, apply);
+        }
+    }
+}

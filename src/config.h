@@ -92,6 +92,15 @@ int config_parse_text(const char *name, const char *text, size_t len, struct kit
 int config_set(struct kith_config *cfg, const char *section_dot_key, const char *value, char *err,
         size_t err_size);
 
+/* SIGHUP: take the values of fresh (a newly loaded file) into live, key by key, where that
+ * is safe while serving (log level, limits, timeouts, TLS file paths, LDAP policies,
+ * phone rules...). Keys that need a restart (data_dir, map_size, listen addresses, [dav]
+ * paths, LDAP suffix) keep their live value. fn is told of each changed key and whether it
+ * was applied. Live readers see new values from their next use. */
+typedef void config_reload_fn(void *ctx, const char *section, const char *key, bool applied);
+void config_reload(struct kith_config *live, const struct kith_config *fresh,
+        config_reload_fn *fn, void *ctx);
+
 /* Print every key with its default and its documentation line (`kith config-help`). */
 void config_print_help(FILE *out);
 

@@ -50,6 +50,8 @@ struct server {
     bool stopping;
     time_t last_refusal_log;
     unsigned long refused;
+    server_reload_fn *reload;
+    void *reload_ctx;
 };
 
 static const struct log_ctx server_log = { 0 };
@@ -360,11 +362,21 @@ static void server_signal_cb(evutil_socket_t sig, short what, void *arg)
 {
     struct server *srv = arg;
     if (sig == SIGHUP) {
+        /* The configuration first: it may name new certificate files. */
+        if (srv->reload != NULL) {
+            srv->reload(srv->reload_ctx);
+        }
         server_reload_tls(srv);
         return;
     }
     log_info(&server_log, "got %s", sig == SIGTERM ? "SIGTERM" : "SIGINT");
     server_stop(srv);
+}
+
+void server_on_reload(struct server *srv, server_reload_fn *fn, void *ctx)
+{
+    srv->reload = fn;
+    srv->reload_ctx = ctx;
 }
 
 int server_run(struct server *srv)

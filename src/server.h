@@ -14,8 +14,8 @@
  * Signals (installed by server_run on the base):
  *   SIGTERM, SIGINT  stop accepting, ask every connection to finish (proto conn_shutdown),
  *                    wait for them up to cfg->shutdown_timeout seconds, close the rest, return.
- *   SIGHUP           reload the TLS certificate and key; a failed reload keeps the old ones
- *                    and logs why. Existing TLS connections keep the context they started with.
+ *   SIGHUP           run the reload hook (server_on_reload), then reload the TLS certificate
+ *                    and key; a failed reload keeps the old ones and logs why. Existing TLS connections keep the context they started with.
  *   SIGPIPE          ignored (writes to closed sockets fail with EPIPE instead).
  * cfg->max_connections is enforced at accept: the extra connection is closed at once and a
  * warn line logged (at most once a second).
@@ -53,6 +53,10 @@ int server_run(struct server *srv);
 
 /* Begin the graceful shutdown as SIGTERM does (tests; also callable from a handler). */
 void server_stop(struct server *srv);
+
+/* Called on SIGHUP before the TLS reload (kith serve re-reads its configuration file). */
+typedef void server_reload_fn(void *ctx);
+void server_on_reload(struct server *srv, server_reload_fn *fn, void *ctx);
 
 /* Reload the TLS certificate and key as SIGHUP does. ERR_IO (logged) keeps the old ones. */
 int server_reload_tls(struct server *srv);

@@ -515,10 +515,44 @@ static void test_data_path_resolves_relative_paths(void **state)
     assert_string_equal(out, "/etc/ssl/k.pem");
 }
 
+struct reload_log {
+    char applied[512];
+    char kept[512];
+};
+
+static void reload_note(void *ctx, const char *section, const char *key, bool applied)
+{
+    struct reload_log *l = ctx;
+    char *out = applied ? l->applied : l->kept;
+    snprintf(out + strlen(out), sizeof(l->applied) - strlen(out), "%s.%s ", section, key);
+}
+
+/* SIGHUP: limits and policies change while serving; sockets, store and URLs do not. */
+static void test_reload_applies_safe_keys_and_keeps_restart_keys(void **state)
+{
+    struct kith_config live, fresh;
+    char err[256];
+    config_defaults(&live);
+    const char *text = "[http]\nlisten = 127.0.0.1:9999\nmax_body = 2M\n"
+                       "[server]\nlog_level = debug\ndata_dir = /elsewhere\n";
+    assert_int_equal(config_parse_text("t.conf", text, strlen(text), &fresh, err, sizeof(err)), 0);
+    struct reload_log l = { { 0 }, { 0 } };
+    config_reload(&live, &fresh, reload_note, &l);
+    assert_int_equal(live.max_body, 2u << 20);
+    assert_int_equal(live.log_level, LOG_LEVEL_DEBUG);
+    assert_string_equal(live.http_listen, "127.0.0.1:8008");
+    assert_string_equal(live.data_dir, "./var");
+    assert_non_null(strstr(l.applied, "http.max_body"));
+    assert_non_null(strstr(l.applied, "server.log_level"));
+    assert_non_null(strstr(l.kept, "http.listen"));
+    assert_non_null(strstr(l.kept, "server.data_dir"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_defaults_match_header_comments),
+        cmocka_unit_test(test_reload_applies_safe_keys_and_keeps_restart_keys),
         cmocka_unit_test(test_empty_text_gives_defaults),
         cmocka_unit_test(test_sizes_take_k_m_g_suffixes),
         cmocka_unit_test(test_durations_take_s_m_h_suffixes),
