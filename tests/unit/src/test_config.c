@@ -531,11 +531,11 @@ static void reload_note(void *ctx, const char *section, const char *key, bool ap
 static void test_reload_applies_safe_keys_and_keeps_restart_keys(void **state)
 {
     struct kith_config live, fresh;
-    char err[256];
+    char msg[256];
     config_defaults(&live);
     const char *text = "[http]\nlisten = 127.0.0.1:9999\nmax_body = 2M\n"
                        "[server]\nlog_level = debug\ndata_dir = /elsewhere\n";
-    assert_int_equal(config_parse_text("t.conf", text, strlen(text), &fresh, err, sizeof(err)), 0);
+    assert_int_equal(config_parse_text("t.conf", text, strlen(text), &fresh, msg, sizeof(msg)), 0);
     struct reload_log l = { { 0 }, { 0 } };
     config_reload(&live, &fresh, reload_note, &l);
     assert_int_equal(live.max_body, 2u << 20);
