@@ -10,6 +10,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "protocols/caldav/caldav.h" /* MKCALENDAR, outbox POST (issue 5) */
 #include "src/arena.h"
 #include "src/config.h"
 #include "src/err.h"
@@ -327,6 +328,8 @@ static const struct {
     { HTTP_COPY, dav_copymove_handle },
     { HTTP_MOVE, dav_copymove_handle },
     { HTTP_REPORT, dav_report_handle },
+    { HTTP_MKCALENDAR, caldav_mkcalendar_handle }, /* RFC 4791 5.3.1 */
+    { HTTP_POST, caldav_post_handle },             /* RFC 6638 5: outbox */
 };
 
 void dav_handle(struct http_request *req, void *ctx)

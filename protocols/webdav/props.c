@@ -14,6 +14,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "protocols/caldav/caldav.h" /* scheduling principal properties (issue 5) */
 #include "src/arena.h"
 #include "src/config.h"
 #include "src/err.h"
@@ -313,6 +314,13 @@ static const struct dav_live_prop dav_common_props[] = {
       dav_get_principal_collection_set },
     { DAV_NS_CARDDAV, "addressbook-home-set", N_PRINC, false, false, dav_get_addressbook_home_set },
     { DAV_NS_CALDAV, "calendar-home-set", N_PRINC, false, false, dav_get_calendar_home_set },
+    /* RFC 6638 2.1-2.4 (CalDAV scheduling, protocols/caldav/caldav.c) */
+    { DAV_NS_CALDAV, "schedule-inbox-URL", N_PRINC, false, false, caldav_get_schedule_inbox_url },
+    { DAV_NS_CALDAV, "schedule-outbox-URL", N_PRINC, false, false,
+            caldav_get_schedule_outbox_url },
+    { DAV_NS_CALDAV, "calendar-user-address-set", N_PRINC, false, false,
+            caldav_get_user_address_set },
+    { DAV_NS_CALDAV, "calendar-user-type", N_PRINC, false, false, caldav_get_user_type },
     { DAV_NS_CALDAV, "calendar-user-address-set", N_PRINC, false, false,
       dav_get_calendar_user_address_set },
     { DAV_NS_CS, "email-address-set", N_PRINC, false, false, dav_get_email_address_set },
