@@ -83,4 +83,5 @@ const struct dav_flavour carddav_flavour = {
     .node_reports = carddav_node_reports,
     .n_node_reports = sizeof(carddav_node_reports) / sizeof(carddav_node_reports[0]),
     .put_check = carddav_put_check,
+    .render = carddav_get_render,
 };

@@ -252,6 +252,10 @@ struct dav_flavour {
     size_t n_node_reports;
     /* Validate a body before it is stored; 0 or an ERR_* with dr->err filled. */
     int (*put_check)(struct dav_request *dr, struct dav_put *p);
+    /* GET body of a member (content negotiation, e.g. vCard 3.0/4.0 by Accept); NULL: the
+     * stored bytes. Appends to out; an ERR_* falls back to the stored bytes. The response
+     * then carries Vary: Accept. */
+    int (*render)(struct dav_request *dr, const struct store_resource *r, struct strbuf *out);
 };
 
 const struct dav_flavour *dav_flavour_of(enum store_coll_kind kind);

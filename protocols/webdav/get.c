@@ -35,8 +35,17 @@ static void dav_get_resource(struct dav_request *dr)
     }
     char *type = str_view_dup(dr->a, r.content_type.len ? r.content_type
                                                         : STR_VIEW_LIT("application/octet-stream"));
+    struct str_view body = r.body;
+    if (t->flavour != NULL && t->flavour->render != NULL) {
+        struct strbuf sb;
+        strbuf_init(&sb, dr->a, r.body.len + 256);
+        if (t->flavour->render(dr, &r, &sb) == 0) {
+            body = strbuf_view(&sb);
+        }
+        http_header_add(dr->req, "Vary", "Accept");
+    }
     /* http_respond copies the body out of the map before the transaction ends. */
-    http_respond(dr->req, 200, type, r.body);
+    http_respond(dr->req, 200, type, body);
     dav_txn_end(dr);
 }
 
