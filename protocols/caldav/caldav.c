@@ -324,6 +324,7 @@ const struct dav_flavour caldav_flavour_calendar = {
     .reports = caldav_calendar_reports,
     .n_reports = CALDAV_N(caldav_calendar_reports),
     .put_check = caldav_put_check,
+    .delete_check = caldav_delete_check,
 };
 
 const struct dav_flavour caldav_flavour_inbox = {

@@ -252,6 +252,9 @@ struct dav_flavour {
     size_t n_node_reports;
     /* Validate a body before it is stored; 0 or an ERR_* with dr->err filled. */
     int (*put_check)(struct dav_request *dr, struct dav_put *p);
+    /* Before a member resource is deleted inside dr->txn (CalDAV: CANCEL to attendees);
+     * 0, or an ERR_* with dr->err filled and the delete does not happen. */
+    int (*delete_check)(struct dav_request *dr, const struct dav_target *t);
     /* GET body of a member (content negotiation, e.g. vCard 3.0/4.0 by Accept); NULL: the
      * stored bytes. Appends to out; an ERR_* falls back to the stored bytes. The response
      * then carries Vary: Accept. */

@@ -16,6 +16,12 @@ static int dav_delete_target(struct dav_request *dr)
         if (!dav_check_preconditions(dr, true, t->res.rev)) {
             return ERR_PRECONDITION;
         }
+        if (t->flavour != NULL && t->flavour->delete_check != NULL) {
+            int crc = t->flavour->delete_check(dr, t);
+            if (crc != 0) {
+                return crc;
+            }
+        }
         struct str_view name = str_view_make(str_view_dup(dr->a, t->res.name), t->res.name.len);
         int rc = dav_delete_tree(dr, &t->coll, name, t->is_folder);
         return rc != 0 ? dav_fail(dr, rc, "delete failed") : 0;

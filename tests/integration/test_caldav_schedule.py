@@ -75,9 +75,6 @@ class ScheduleTest(KithTestCase):
         alice_inbox = Dav(self.server, "alice").hrefs("/dav/calendars/alice/inbox/")
         self.assertEqual(len(alice_inbox), 1)
 
-    # Needs protocols/webdav/delete.c to call caldav_delete_check() (docs/caldav.md,
-    # "Wiring"); remove the marker once it does.
-    @unittest.expectedFailure
     def test_delete_by_organizer_cancels_attendee_copy(self):
         uid = new_uid()
         self.assign(uid, ["ATTENDEE;PARTSTAT=NEEDS-ACTION:mailto:bob@example.com"])
