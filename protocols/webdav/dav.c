@@ -131,7 +131,10 @@ int dav_access(const struct dav_request *dr, const struct dav_target *t, bool wr
     default:
         break;
     }
-    if (str_view_eq(t->path.user, str_view_of(dr->user))) {
+    /* The collection's owner decides, not the path: a shared book also appears in its
+     * readers' homes ("OWNER~BOOK", dav_target.c). */
+    struct str_view owner = t->has_coll ? t->coll.owner : t->path.user;
+    if (str_view_eq(owner, str_view_of(dr->user))) {
         bool ro = (t->has_coll && (t->coll.flags & STORE_COLL_READONLY)) ||
                   (t->flavour && t->flavour->read_only);
         return write && ro ? ERR_DENIED : 0;

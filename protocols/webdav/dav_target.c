@@ -238,6 +238,18 @@ static int dav_find_collection(struct store_txn *t, const struct dav_path *p,
                                                       STORE_COLL_OUTBOX };
 
     if (p->home == DAV_HOME_ADDRESSBOOKS) {
+        /* "OWNER~BOOK" in a user's home is OWNER's shared book BOOK (MAPPING.md 2.5: every
+         * readable book appears in the reader's home; slugs never contain '~'). */
+        const char *tilde = memchr(p->slug.ptr, '~', p->slug.len);
+        if (tilde != NULL) {
+            struct str_view owner = str_view_make(p->slug.ptr, (size_t)(tilde - p->slug.ptr));
+            struct str_view slug = str_view_make(tilde + 1, p->slug.len - owner.len - 1);
+            int rc = store_collection_get(t, STORE_COLL_ADDRESSBOOK, owner, slug, out);
+            if (rc == 0 && (!(out->flags & STORE_COLL_SHARED) || str_view_eq(owner, p->user))) {
+                rc = ERR_NOT_FOUND;
+            }
+            return rc;
+        }
         return store_collection_get(t, STORE_COLL_ADDRESSBOOK, p->user, p->slug, out);
     }
     if (p->home == DAV_HOME_FILES) {

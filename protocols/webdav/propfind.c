@@ -211,6 +211,24 @@ static int dav_pf_coll(void *ctx, const struct store_collection *c)
     return 0;
 }
 
+/* Other users' shared books, listed in the reader's home as "OWNER~BOOK" (MAPPING.md
+ * 2.5), so clients that only look at the home (DAVx5, Thunderbird) find them. */
+static int dav_pf_shared_book(void *ctx, const struct store_collection *c)
+{
+    struct dav_pf *st = ctx;
+    const struct dav_target *t = &st->dr->target;
+    if (!(c->flags & STORE_COLL_SHARED) || str_view_eq(c->owner, t->path.user)) {
+        return 0;
+    }
+    struct strbuf path;
+    strbuf_init(&path, st->dr->a, 128);
+    strbuf_append_cstr(&path, st->dr->app->cfg->addressbook_home);
+    strbuf_appendf(&path, "%.*s/%.*s~%.*s/", STR_VIEW_FMT(t->path.user), STR_VIEW_FMT(c->owner),
+            STR_VIEW_FMT(c->slug));
+    dav_pf_child(st, path.ptr);
+    return 0;
+}
+
 static void dav_pf_small_children(struct dav_pf *st)
 {
     struct dav_request *dr = st->dr;
@@ -228,6 +246,10 @@ static void dav_pf_small_children(struct dav_pf *st)
         break;
     case DAV_NODE_HOME:
         store_collection_list(dr->txn, t->path.user, 0, dav_pf_coll, st);
+        if (t->path.home == DAV_HOME_ADDRESSBOOKS) {
+            store_collection_list(dr->txn, STR_VIEW_NULL, STORE_COLL_ADDRESSBOOK,
+                    dav_pf_shared_book, st);
+        }
         break;
     default:
         break;
