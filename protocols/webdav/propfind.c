@@ -43,6 +43,9 @@ struct dav_pf {
 static int dav_dead_add(void *ctx, struct str_view qname, struct str_view value)
 {
     struct dav_dead_list *l = ctx;
+    if (dav_prop_internal_key(qname)) {
+        return 0;
+    }
     if (l->n == l->cap) {
         size_t cap = l->cap ? l->cap * 2 : 8;
         struct dav_dead *v = arena_new_array(l->a, struct dav_dead, cap);
@@ -60,6 +63,10 @@ static void dav_dead_load(const struct dav_prop_ctx *pc, struct dav_dead_list *l
 {
     const struct dav_target *t = pc->target;
     l->a = pc->a;
+    if (t->path.node == DAV_NODE_HOME && t->exists) {
+        store_user_prop_list(pc->txn, t->path.user, dav_dead_add, l);
+        return;
+    }
     if (!t->has_coll || !t->exists) {
         return;
     }

@@ -45,10 +45,15 @@ static int dav_patch_one(struct dav_request *dr, const struct dav_target *t,
         *coll_changed = true;
         return dav_prop_set_live(dr, c, op);
     }
-    if (!t->has_coll) {
-        return ERR_DENIED; /* root, principals, homes keep no dead properties */
-    }
     struct str_view key = dav_qname_key(dr->a, op->qname);
+    if (!t->has_coll && t->path.node == DAV_NODE_HOME) {
+        /* macOS Contacts sets CS:me-card on the address-book home: per-user properties. */
+        return op->remove ? store_user_prop_delete(dr->txn, t->path.user, key)
+                          : store_user_prop_put(dr->txn, t->path.user, key, op->value);
+    }
+    if (!t->has_coll) {
+        return ERR_DENIED; /* the root and principals keep no dead properties */
+    }
     if (op->remove) {
         return store_prop_delete(dr->txn, c->id, name, key);
     }

@@ -102,6 +102,28 @@ class TestWebdavCore(KithTestCase):
         h.update(headers or {})
         return self.req("PUT", path, data, h, auth)
 
+    def test_me_card_on_the_home_is_kept_per_user(self):
+        """macOS Contacts marks the user's own card with a PROPPATCH of CS:me-card on the
+        address-book home; it reads it back, and nobody else may set it."""
+        self.start()
+        body = (b'<D:propertyupdate xmlns:D="DAV:" xmlns:CS="http://calendarserver.org/ns/">'
+                b'<D:set><D:prop><CS:me-card><D:href>/dav/addressbooks/alice/contacts/me.vcf'
+                b'</D:href></CS:me-card></D:prop></D:set></D:propertyupdate>')
+        status, _, data = self.req("PROPPATCH", "/dav/addressbooks/alice/", body,
+                                   {"Content-Type": "application/xml"})
+        self.assertEqual(status, 207)
+        self.assertIn(b"HTTP/1.1 200 OK", data)
+        ask = (b'<D:propfind xmlns:D="DAV:" xmlns:CS="http://calendarserver.org/ns/">'
+               b'<D:prop><CS:me-card/></D:prop></D:propfind>')
+        status, _, data = self.propfind("/dav/addressbooks/alice/", ask)
+        self.assertEqual(status, 207)
+        self.assertIn(b"/dav/addressbooks/alice/contacts/me.vcf", data)
+        status, _, _ = self.req("PROPPATCH", "/dav/addressbooks/alice/", body,
+                                {"Content-Type": "application/xml"}, auth=BOB)
+        self.assertEqual(status, 404)
+        status, _, data = self.propfind("/dav/addressbooks/bob/", ask, auth=BOB)
+        self.assertNotIn(b"me.vcf", data)
+
     def test_propfind_depth0_on_book_puts_200_first_with_uri_sync_token(self):
         self.start()
         status, headers, body = self.propfind(BOOK, PROPS_BOOK)
