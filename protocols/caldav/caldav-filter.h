@@ -58,6 +58,12 @@ int caldav_filter_parse(struct arena *a, const struct dav_xml_node *filter,
  * time-range. false when the query needs every object. */
 bool caldav_filter_range(const struct caldav_comp_filter *cf, int64_t *from, int64_t *to);
 bool caldav_filter_matches(const struct caldav_comp_filter *cf, const struct caldav_object *obj);
+/* Whether the instance index can answer the filter on its own: VCALENDAR with at most one
+ * VEVENT/VTODO/VJOURNAL comp-filter holding nothing but an optional time-range. *comp_bit
+ * gets the component's enum store_comp bit (0: no comp-filter, every object matches),
+ * *tr its time-range. */
+bool caldav_filter_simple(const struct caldav_comp_filter *cf, unsigned *comp_bit,
+        struct caldav_tr *tr);
 bool caldav_text_matches(const struct caldav_text_match *tm, struct str_view value);
 
 /* ---------------------------------------------------------------- calendar-data */
@@ -87,6 +93,17 @@ bool caldav_data_req_verbatim(const struct caldav_data_req *dq);
 void caldav_data_render(const struct caldav_data_req *dq, const struct caldav_object *obj,
         struct strbuf *sb);
 
+/* Rendered calendar-data (already XML-escaped) per (revision, request), render_cache.c.
+ * Only requests that rebuild the object without a comp/prop selection are cached. */
+struct caldav_render_stats {
+    uint64_t hits, misses, clears;
+    size_t entries, bytes;
+};
+bool caldav_render_cache_get(const struct caldav_data_req *dq, uint64_t rev, struct str_view *out);
+void caldav_render_cache_put(const struct caldav_data_req *dq, uint64_t rev, struct str_view text);
+void caldav_render_cache_clear(void);
+struct caldav_render_stats caldav_render_cache_stats(void);
+
 /* ---------------------------------------------------------------- DAV glue */
 
 struct dav_data_hook;
@@ -104,6 +121,9 @@ extern const struct dav_data_hook caldav_data_hook;
 /* struct dav_flavour put_check of calendars (caldav.c) and of the inbox (403). */
 int caldav_put_check(struct dav_request *dr, struct dav_put *p);
 int caldav_inbox_put_check(struct dav_request *dr, struct dav_put *p);
+/* struct dav_flavour after_put of calendars: the instance index of the stored object. */
+int caldav_after_put(struct dav_request *dr, const struct dav_put *p,
+        const struct store_resource *stored);
 
 /* dav_report_fn handlers. */
 void caldav_query_report(struct dav_request *dr, const struct dav_xml_node *body);

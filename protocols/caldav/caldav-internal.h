@@ -139,6 +139,35 @@ bool caldav_parse_utc(struct str_view text, int64_t *out);
 /* UTC seconds -> "20260301T000000Z" into buf (at least 17 bytes). */
 void caldav_format_utc(int64_t t, char *buf, size_t size);
 
+/* ---------------------------------------------------------------- instance index */
+
+/* The instance index (instance_index.c) kept beside each calendar object as a private
+ * dead property that PROPFIND never lists: a calendar-query decides a time-range without
+ * parsing the object when the range lies inside the indexed window. */
+#define CALDAV_IX_NS     "urn:kith:internal"
+#define CALDAV_IX_QNAME  "{urn:kith:internal}instances"
+#define CALDAV_IX_MAX    4000              /* instances listed at most, else parse */
+#define CALDAV_IX_PAST   (400 * 86400LL)   /* window before the PUT time */
+#define CALDAV_IX_FUTURE (1100 * 86400LL)  /* window after it (three years) */
+
+struct caldav_index {
+    unsigned comp_bit;    /* enum store_comp bit of the object's components */
+    bool listed;          /* instances are listed (else every range needs the parse) */
+    int64_t lo, hi;       /* the window the list is exact for */
+    uint32_t n;
+    const uint8_t *data, *end;
+};
+
+/* Append the index record of obj, stored with revision rev, to sb; now is the centre of
+ * the window for recurrence sets without end. */
+void caldav_index_build(const struct caldav_object *obj, uint64_t rev, int64_t now,
+        struct strbuf *sb);
+/* Decode a record; false when malformed or written for another revision than rev. */
+bool caldav_index_read(struct str_view value, uint64_t rev, struct caldav_index *out);
+/* Whether an instance overlaps [from, to) (RFC 4791 9.9): 1 yes, 0 no, -1 unknown
+ * (outside the window, not listed): parse the object. */
+int caldav_index_overlaps(const struct caldav_index *ix, int64_t from, int64_t to);
+
 /* ---------------------------------------------------------------- alarms */
 
 /* Whether a VALARM of comp (an instance starting at inst_start, ending at inst_end)

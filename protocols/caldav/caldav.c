@@ -7,6 +7,7 @@
 
 #include <inttypes.h>
 #include <string.h>
+#include <time.h>
 
 #include "protocols/caldav/caldav-filter.h"
 #include "protocols/carddav/carddav.h"
@@ -278,7 +279,26 @@ int caldav_put_check(struct dav_request *dr, struct dav_put *p)
     p->put.content_type = STR_VIEW_LIT("text/calendar; charset=utf-8");
     p->put.has_timerange = true;
     caldav_object_span(&obj, &p->put.tr_start, &p->put.tr_end);
+    struct caldav_object *keep = arena_new_obj(dr->a, struct caldav_object);
+    *keep = obj;
+    p->flavour_ctx = keep;
     return 0;
+}
+
+/* The instance index beside the object just stored (instance_index.c). */
+int caldav_after_put(struct dav_request *dr, const struct dav_put *p,
+        const struct store_resource *stored)
+{
+    const struct caldav_object *obj = p->flavour_ctx;
+    if (obj == NULL) {
+        return 0;
+    }
+    struct strbuf sb;
+    strbuf_init(&sb, dr->a, 256);
+    caldav_index_build(obj, stored->rev, (int64_t)time(NULL), &sb);
+    int rc = store_prop_put(dr->txn, p->target->coll.id, stored->name,
+            STR_VIEW_LIT(CALDAV_IX_QNAME), strbuf_view(&sb));
+    return rc != 0 ? dav_fail(dr, rc, "instance index not stored") : 0;
 }
 
 /* RFC 6638 2.2: clients read and delete what lands in their inbox; only the server files. */
@@ -325,6 +345,7 @@ const struct dav_flavour caldav_flavour_calendar = {
     .n_reports = CALDAV_N(caldav_calendar_reports),
     .put_check = caldav_put_check,
     .delete_check = caldav_delete_check,
+    .after_put = caldav_after_put,
 };
 
 const struct dav_flavour caldav_flavour_inbox = {

@@ -27,6 +27,11 @@ bool caldav_calendar_data(void *ctx, const struct dav_prop_ctx *pc, const struct
         return false;
     }
     struct store_resource r = t->res;
+    struct str_view cached;
+    if (caldav_render_cache_get(&dq, r.rev, &cached)) {
+        strbuf_append_view(sb, cached);
+        return true;
+    }
     if (caldav_data_req_verbatim(&dq) || mc == NULL || mc->obj == NULL) {
         if (r.body.ptr == NULL &&
                 store_resource_get(pc->txn, t->coll.id, t->res.name, true, &r) != 0) {
@@ -49,7 +54,9 @@ bool caldav_calendar_data(void *ctx, const struct dav_prop_ctx *pc, const struct
     struct strbuf text;
     strbuf_init(&text, pc->a, r.body.len + 512);
     caldav_data_render(&dq, obj, &text);
+    size_t at = sb->len;
     strbuf_append_xml_escaped(sb, strbuf_view(&text));
+    caldav_render_cache_put(&dq, r.rev, str_view_make(sb->ptr + at, sb->len - at));
     return true;
 }
 

@@ -85,19 +85,80 @@ static int caldav_query_parse(struct dav_request *dr, const struct dav_xml_node 
     return rc;
 }
 
-/* Check one candidate and write its response when it matches; true when written. */
-static bool caldav_query_one(struct dav_request *dr, struct dav_ms *ms,
-        const struct caldav_comp_filter *cf, const struct dav_xml_node *prop, struct str_view name)
+/* What one query needs for each candidate. */
+struct caldav_query {
+    const struct caldav_comp_filter *cf;
+    const struct dav_xml_node *prop;
+    bool simple;       /* the instance index can decide the filter */
+    unsigned comp_bit; /* caldav_filter_simple */
+    struct caldav_tr tr;
+    size_t by_index, parsed; /* candidates decided each way (debug log) */
+};
+
+struct caldav_ix_find {
+    struct str_view value;
+    bool found;
+};
+
+static int caldav_ix_find_cb(void *ctx, struct str_view qname, struct str_view value)
+{
+    struct caldav_ix_find *f = ctx;
+    if (str_view_eq(qname, STR_VIEW_LIT(CALDAV_IX_QNAME))) {
+        f->value = value;
+        f->found = true;
+        return 1;
+    }
+    return 0;
+}
+
+/* The filter decided by r's instance index: 1 matches, 0 does not, -1 parse it. */
+static int caldav_query_by_index(struct dav_request *dr, const struct caldav_query *q,
+        const struct store_resource *r)
+{
+    if (!q->simple) {
+        return -1;
+    }
+    struct caldav_ix_find f = { STR_VIEW_NULL, false };
+    struct caldav_index ix;
+    store_prop_list(dr->txn, r->coll_id, r->name, caldav_ix_find_cb, &f);
+    if (!f.found || !caldav_index_read(f.value, r->rev, &ix)) {
+        return -1;
+    }
+    if (q->comp_bit != 0 && ix.comp_bit != q->comp_bit) {
+        return 0;
+    }
+    if (!q->tr.set) {
+        return 1;
+    }
+    return caldav_index_overlaps(&ix, q->tr.from, q->tr.to);
+}
+
+/* Check one candidate and write its response when it matches; true when written. Objects
+ * the index decides are parsed only if their calendar-data needs a rebuild that the
+ * render cache does not hold. */
+static bool caldav_query_one(struct dav_request *dr, struct dav_ms *ms, struct caldav_query *q,
+        struct str_view name)
 {
     const struct dav_target *t = &dr->target;
     struct store_resource r;
     if (store_resource_get(dr->txn, t->coll.id, name, true, &r) != 0) {
         return false;
     }
+    int decided = caldav_query_by_index(dr, q, &r);
+    if (decided == 0) {
+        q->by_index++;
+        return false;
+    }
     struct arena *a = arena_new(r.body.len * 4 + 4096);
     struct caldav_object obj;
     bool hit = false;
-    if (caldav_object_parse(a, r.body, &obj) == 0 && caldav_filter_matches(cf, &obj)) {
+    if (decided == 1) {
+        q->by_index++;
+    } else {
+        q->parsed++;
+    }
+    if (decided == 1 ||
+            (caldav_object_parse(a, r.body, &obj) == 0 && caldav_filter_matches(q->cf, &obj))) {
         struct dav_target m;
         const struct dav_target *coll = t;
         struct dav_target coll_t;
@@ -107,11 +168,11 @@ static bool caldav_query_one(struct dav_request *dr, struct dav_ms *ms,
             coll = &coll_t;
         }
         dav_target_member(a, coll, &r, &m);
-        struct caldav_member_ctx mc = { &obj };
+        struct caldav_member_ctx mc = { decided == 1 ? NULL : &obj };
         struct dav_data_hook hook = caldav_data_hook;
         hook.ctx = &mc;
         struct dav_prop_ctx pc = { dr, dr->txn, a, &m };
-        dav_report_member(ms, &pc, prop, &hook);
+        dav_report_member(ms, &pc, q->prop, &hook);
         hit = true;
     }
     arena_free(&a);
@@ -132,7 +193,8 @@ void caldav_query_report(struct dav_request *dr, const struct dav_xml_node *body
         dav_respond_error(dr);
         return;
     }
-    const struct dav_xml_node *prop = dav_xml_child(body, DAV_NS_DAV, "prop");
+    struct caldav_query q = { .cf = cf, .prop = dav_xml_child(body, DAV_NS_DAV, "prop") };
+    q.simple = caldav_filter_simple(cf, &q.comp_bit, &q.tr);
     struct dav_ms ms;
     dav_ms_begin(&ms, dr, true);
     size_t hits = 0;
@@ -141,8 +203,10 @@ void caldav_query_report(struct dav_request *dr, const struct dav_xml_node *body
             dav_report_truncated(&ms, dr->target.href);
             break;
         }
-        hits += caldav_query_one(dr, &ms, cf, prop, ns.v[i]);
+        hits += caldav_query_one(dr, &ms, &q, ns.v[i]);
         dav_ms_flush(&ms, false);
     }
     dav_ms_finish(&ms);
+    log_debug(&dr->req->log, "calendar-query: %zu candidates, %zu by index, %zu parsed, %zu hits",
+            ns.n, q.by_index, q.parsed, hits);
 }

@@ -369,3 +369,38 @@ bool caldav_filter_matches(const struct caldav_comp_filter *cf, const struct cal
     }
     return caldav_comp_matches(&ev, obj->root, cf);
 }
+
+bool caldav_filter_simple(const struct caldav_comp_filter *cf, unsigned *comp_bit,
+        struct caldav_tr *tr)
+{
+    memset(tr, 0, sizeof(*tr));
+    *comp_bit = 0;
+    if (cf == NULL) {
+        return true;
+    }
+    if (cf->is_not_defined || cf->tr.set || cf->n_props != 0 || cf->n_comps > 1) {
+        return false;
+    }
+    if (cf->n_comps == 0) {
+        return true;
+    }
+    const struct caldav_comp_filter *c = &cf->comps[0];
+    if (c->is_not_defined || c->n_props != 0 || c->n_comps != 0) {
+        return false;
+    }
+    switch (c->kind) {
+    case ICAL_VEVENT_COMPONENT:
+        *comp_bit = STORE_COMP_VEVENT;
+        break;
+    case ICAL_VTODO_COMPONENT:
+        *comp_bit = STORE_COMP_VTODO;
+        break;
+    case ICAL_VJOURNAL_COMPONENT:
+        *comp_bit = STORE_COMP_VJOURNAL;
+        break;
+    default:
+        return false;
+    }
+    *tr = c->tr;
+    return true;
+}

@@ -36,6 +36,9 @@ static int dav_cm_prop_add(void *ctx, struct str_view key, struct str_view value
 {
     struct dav_cm_item_ctx *c = ctx;
     struct dav_cm_item *it = c->item;
+    if (dav_prop_internal_key(key)) {
+        return 0; /* rebuilt by the flavour for the copy (after_put) */
+    }
     if (it->n_props == it->cap_props) {
         size_t cap = it->cap_props ? it->cap_props * 2 : 4;
         struct dav_cm_prop *v = arena_new_array(c->a, struct dav_cm_prop, cap);

@@ -34,6 +34,9 @@ struct kith_config;
 #define DAV_NS_CALDAV  "urn:ietf:params:xml:ns:caldav"
 #define DAV_NS_CS      "http://calendarserver.org/ns/"
 #define DAV_NS_APPLE   "http://apple.com/ns/ical/"
+/* Dead properties in this namespace are the server's own records kept beside a resource
+ * (CalDAV's instance index): never listed, copied or settable by clients. */
+#define DAV_NS_INTERNAL "urn:kith:internal"
 #define DAV_XMLNS_ALL                                                             \
     " xmlns:D=\"DAV:\" xmlns:C=\"" DAV_NS_CARDDAV "\" xmlns:CAL=\"" DAV_NS_CALDAV \
     "\" xmlns:CS=\"" DAV_NS_CS "\""
@@ -224,6 +227,7 @@ struct dav_report {
 struct dav_put {
     struct store_put put;
     const struct dav_target *target;
+    void *flavour_ctx; /* what put_check hands to after_put (CalDAV: the parsed object) */
 };
 
 struct dav_live_prop;
@@ -255,6 +259,11 @@ struct dav_flavour {
     /* Before a member resource is deleted inside dr->txn (CalDAV: CANCEL to attendees);
      * 0, or an ERR_* with dr->err filled and the delete does not happen. */
     int (*delete_check)(struct dav_request *dr, const struct dav_target *t);
+    /* After the body is stored in dr->txn (stored: its metadata, the new revision):
+     * records derived from it and kept beside it (CalDAV's instance index). 0, or an
+     * ERR_* with dr->err filled (the request then fails and stores nothing). */
+    int (*after_put)(struct dav_request *dr, const struct dav_put *p,
+                     const struct store_resource *stored);
     /* GET body of a member (content negotiation, e.g. vCard 3.0/4.0 by Accept); NULL: the
      * stored bytes. Appends to out; an ERR_* falls back to the stored bytes. The response
      * then carries Vary: Accept. */
@@ -293,6 +302,8 @@ void dav_prop_each(const struct dav_target *t, void (*fn)(void *ctx, const struc
 /* A writable live property of a collection: set (or reset with remove) the record field. */
 int dav_prop_set_live(struct dav_request *dr, struct store_collection *c,
                       const struct dav_patch_op *op);
+/* Whether a dead property key ("{ns}name") is in DAV_NS_INTERNAL. */
+bool dav_prop_internal_key(struct str_view key);
 /* Whether q is a live property a client may not set on t (PROPPATCH: 403). */
 bool dav_prop_protected(const struct dav_target *t, struct dav_qname q);
 /* The sync token / ctag of a collection: "http://kith.invalid/sync/<id>-<seq>". */

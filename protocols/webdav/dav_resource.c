@@ -98,5 +98,13 @@ int dav_store_put(struct dav_request *dr, const struct dav_target *t, struct dav
             return rc;
         }
     }
-    return store_resource_put(dr->txn, t->coll.id, &p->put, out, changed_out);
+    struct store_resource stored;
+    int rc = store_resource_put(dr->txn, t->coll.id, &p->put, &stored, changed_out);
+    if (rc == 0 && t->flavour != NULL && t->flavour->after_put != NULL) {
+        rc = t->flavour->after_put(dr, p, &stored);
+    }
+    if (rc == 0 && out != NULL) {
+        *out = stored;
+    }
+    return rc;
 }

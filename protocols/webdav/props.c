@@ -416,8 +416,17 @@ int dav_prop_set_live(struct dav_request *dr, struct store_collection *c,
     return 0;
 }
 
+bool dav_prop_internal_key(struct str_view key)
+{
+    static const char prefix[] = "{" DAV_NS_INTERNAL "}";
+    return key.len >= sizeof(prefix) - 1 && memcmp(key.ptr, prefix, sizeof(prefix) - 1) == 0;
+}
+
 bool dav_prop_protected(const struct dav_target *t, struct dav_qname q)
 {
+    if (str_view_eq(q.ns, STR_VIEW_LIT(DAV_NS_INTERNAL))) {
+        return true; /* the server's own records beside a resource */
+    }
     const struct dav_live_prop *p = dav_prop_find(t, q);
     if (p != NULL) {
         return !(p->writable && t->path.node == DAV_NODE_COLLECTION);
