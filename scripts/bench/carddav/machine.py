@@ -109,8 +109,8 @@ class CpuWindow:
     def percent_others(self):
         m1, o1 = machine_ticks(), self.ours()
         busy, total = m1[0] - self.m0[0], m1[1] - self.m0[1]
-        if total <= 0:
-            return 0.0
+        if total < os.sysconf("SC_CLK_TCK") * (os.cpu_count() or 1) / 2:
+            return None  # under half a second: no meaningful share
         return max(0.0, 100.0 * (busy - (o1 - self.o0)) / total)
 
 
