@@ -28,6 +28,7 @@ struct dav_request;
 struct dav_prop_ctx;
 struct dav_target;
 struct dav_flavour;
+struct store;
 
 extern const struct dav_flavour caldav_flavour_calendar;
 extern const struct dav_flavour caldav_flavour_inbox;
@@ -43,6 +44,14 @@ void caldav_post_handle(struct dav_request *dr);
  * does) and the read-only rule. 0, or an ERR_* with dr->err filled (the delete must not
  * happen). */
 int caldav_delete_check(struct dav_request *dr, const struct dav_target *t);
+
+/* The read-only contact-dates calendar of user (contact_dates.c, MAPPING.md 3.6): bring
+ * it up to date with the address books user can read, in a write transaction of its own
+ * when they changed since the last time (creating it on first use). */
+int caldav_contact_dates_refresh(struct store *s, struct str_view user);
+/* Before a request's transaction: refresh the calendar its path can see (the calendar
+ * home of a user, or anything under .../contact-dates/); failures are only logged. */
+void caldav_contact_dates_prepare(struct dav_request *dr);
 
 /* Principal properties (RFC 6638 2.1-2.4.1), dav_live_prop getters for props.c. */
 bool caldav_get_schedule_inbox_url(const struct dav_prop_ctx *pc, struct strbuf *sb);

@@ -98,6 +98,9 @@ static int dav_canonical_user(struct dav_request *dr)
 
 int dav_prepare(struct dav_request *dr, bool write, bool need_write)
 {
+    /* Derived calendars are refreshed in their own write transaction first (an LMDB
+     * thread holds one transaction at a time). */
+    caldav_contact_dates_prepare(dr);
     int rc = dav_txn_begin(dr, write);
     if (rc == 0) {
         rc = dav_canonical_user(dr);
@@ -109,6 +112,12 @@ int dav_prepare(struct dav_request *dr, bool write, bool need_write)
             return dav_fail(dr, rc, "no such path");
         }
         rc = dav_access(dr, &dr->target, need_write);
+        if (rc == ERR_DENIED && need_write && dr->target.has_coll &&
+            (dr->target.coll.flags & STORE_COLL_READONLY) && dav_access(dr, &dr->target, false) == 0) {
+            /* Derived content the user reads but cannot write (contact dates). */
+            dav_fail_status(dr, 403, "<D:need-privileges/>", "read-only collection");
+            return rc;
+        }
         if (rc != 0) {
             return dav_fail(dr, rc, "access denied");
         }
