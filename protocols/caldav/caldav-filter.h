@@ -113,6 +113,10 @@ struct dav_put;
  * is loaded and parsed per member; a struct caldav_member_ctx supplies a parsed object. */
 struct caldav_member_ctx {
     const struct caldav_object *obj; /* parsed body of the member being written, or NULL */
+    /* The calendar-data request parsed once per report (in the request arena): every
+     * member is asked with the same element. */
+    const struct dav_xml_node *elem;
+    struct caldav_data_req dq;
 };
 bool caldav_calendar_data(void *ctx, const struct dav_prop_ctx *pc, const struct dav_xml_node *elem,
         struct strbuf *sb);

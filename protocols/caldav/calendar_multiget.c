@@ -20,11 +20,19 @@
 bool caldav_calendar_data(void *ctx, const struct dav_prop_ctx *pc, const struct dav_xml_node *elem,
         struct strbuf *sb)
 {
-    const struct caldav_member_ctx *mc = ctx;
+    struct caldav_member_ctx *mc = ctx;
     const struct dav_target *t = pc->target;
     struct caldav_data_req dq;
-    if (t->path.node != DAV_NODE_RESOURCE || caldav_data_req_parse(pc->a, elem, &dq) != 0) {
+    if (t->path.node != DAV_NODE_RESOURCE) {
         return false;
+    }
+    if (mc != NULL && mc->elem == elem) {
+        dq = mc->dq;
+    } else if (caldav_data_req_parse(mc ? pc->dr->a : pc->a, elem, &dq) != 0) {
+        return false;
+    } else if (mc != NULL) {
+        mc->elem = elem;
+        mc->dq = dq;
     }
     struct store_resource r = t->res;
     struct str_view cached;
@@ -33,7 +41,7 @@ bool caldav_calendar_data(void *ctx, const struct dav_prop_ctx *pc, const struct
         return true;
     }
     if (caldav_data_req_verbatim(&dq) || mc == NULL || mc->obj == NULL) {
-        if (r.body.ptr == NULL &&
+        if ((r.body.ptr == NULL || r.body.len < r.size) &&
                 store_resource_get(pc->txn, t->coll.id, t->res.name, true, &r) != 0) {
             return false;
         }

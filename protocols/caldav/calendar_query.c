@@ -92,7 +92,8 @@ struct caldav_query {
     bool simple;       /* the instance index can decide the filter */
     unsigned comp_bit; /* caldav_filter_simple */
     struct caldav_tr tr;
-    size_t by_index, parsed; /* candidates decided each way (debug log) */
+    struct caldav_member_ctx mc; /* the calendar-data hook's context, shared by members */
+    size_t by_index, parsed;     /* candidates decided each way (debug log) */
 };
 
 struct caldav_ix_find {
@@ -141,7 +142,7 @@ static bool caldav_query_one(struct dav_request *dr, struct dav_ms *ms, struct c
 {
     const struct dav_target *t = &dr->target;
     struct store_resource r;
-    if (store_resource_get(dr->txn, t->coll.id, name, true, &r) != 0) {
+    if (store_resource_get(dr->txn, t->coll.id, name, false, &r) != 0) {
         return false;
     }
     int decided = caldav_query_by_index(dr, q, &r);
@@ -149,7 +150,11 @@ static bool caldav_query_one(struct dav_request *dr, struct dav_ms *ms, struct c
         q->by_index++;
         return false;
     }
-    struct arena *a = arena_new(r.body.len * 4 + 4096);
+    /* The body only when it is parsed here; calendar-data loads it if it needs it. */
+    if (decided < 0 && store_resource_get(dr->txn, t->coll.id, name, true, &r) != 0) {
+        return false;
+    }
+    struct arena *a = arena_new(r.size * 4 + 4096);
     struct caldav_object obj;
     bool hit = false;
     if (decided == 1) {
@@ -168,9 +173,9 @@ static bool caldav_query_one(struct dav_request *dr, struct dav_ms *ms, struct c
             coll = &coll_t;
         }
         dav_target_member(a, coll, &r, &m);
-        struct caldav_member_ctx mc = { decided == 1 ? NULL : &obj };
+        q->mc.obj = decided == 1 ? NULL : &obj;
         struct dav_data_hook hook = caldav_data_hook;
-        hook.ctx = &mc;
+        hook.ctx = &q->mc;
         struct dav_prop_ctx pc = { dr, dr->txn, a, &m };
         dav_report_member(ms, &pc, q->prop, &hook);
         hit = true;
