@@ -12,8 +12,8 @@
 --
 -- done() prints one machine-readable line that bench-carddav parses (latencies in
 -- microseconds), besides wrk's own text summary:
---   BENCH requests=N duration_us=N bytes=N p50_us=N p99_us=N status=N connect=N
---         read=N write=N timeout=N
+--   BENCH requests=N duration_us=N bytes=N mean_us=N p50_us=N p99_us=N status=N
+--         connect=N read=N write=N timeout=N
 
 local reqs = {}
 local n = 0
@@ -59,9 +59,9 @@ end
 function done(summary, latency, requests)
    local e = summary.errors
    io.write(string.format(
-      "BENCH requests=%d duration_us=%d bytes=%d p50_us=%d p99_us=%d status=%d " ..
-      "connect=%d read=%d write=%d timeout=%d\n",
-      summary.requests, summary.duration, summary.bytes,
+      "BENCH requests=%d duration_us=%d bytes=%d mean_us=%d p50_us=%d p99_us=%d " ..
+      "status=%d connect=%d read=%d write=%d timeout=%d\n",
+      summary.requests, summary.duration, summary.bytes, latency.mean,
       latency:percentile(50), latency:percentile(99),
       e.status, e.connect, e.read, e.write, e.timeout))
 end
