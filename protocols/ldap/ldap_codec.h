@@ -52,16 +52,20 @@ enum ldapd_result_code {
     LDAPD_AUTH_METHOD_NOT_SUPPORTED = 7,
     LDAPD_ADMIN_LIMIT_EXCEEDED = 11,
     LDAPD_UNAVAILABLE_CRITICAL_EXTENSION = 12,
+    LDAPD_CONFIDENTIALITY_REQUIRED = 13,
     LDAPD_NO_SUCH_ATTRIBUTE = 16,
     LDAPD_UNDEFINED_ATTRIBUTE_TYPE = 17,
     LDAPD_INAPPROPRIATE_MATCHING = 18,
     LDAPD_NO_SUCH_OBJECT = 32,
     LDAPD_INVALID_DN_SYNTAX = 34,
+    LDAPD_INAPPROPRIATE_AUTHENTICATION = 48,
     LDAPD_INVALID_CREDENTIALS = 49,
     LDAPD_INSUFFICIENT_ACCESS = 50,
     LDAPD_BUSY = 51,
     LDAPD_UNAVAILABLE = 52,
     LDAPD_UNWILLING_TO_PERFORM = 53,
+    LDAPD_SORT_CONTROL_MISSING = 60, /* draft-ietf-ldapext-ldapv3-vlv-09 7 */
+    LDAPD_OFFSET_RANGE_ERROR = 61,   /* vlv-09 7 */
     LDAPD_OTHER = 80,
 };
 
@@ -157,6 +161,9 @@ struct ldapd_filter {
     struct str_view rule; /* .ptr == NULL when absent */
     bool has_attr;
     bool dn_attrs;
+    /* NULL from the decoder. The server hangs its per-search preparation here (attribute
+     * resolved, assertion normalised once instead of once per candidate entry). */
+    struct ldapd_filter_prep *prep;
 };
 
 /*
@@ -432,17 +439,33 @@ int ldapd_encode_notice_of_disconnection(struct evbuffer *out, int code, struct 
  * value* and attr_end (or ldapd_entry_attr()), then finish. An attribute is written at its
  * first value, so one that ends up with no value is left out (e.g. all DNs were invisible),
  * unless types_only, where values are ignored and every attribute is listed. Errors are
- * sticky and reported by finish, which also frees the writer's BerElement; abort frees it
- * without output. The writer does not copy dn/type/value: they must stay valid until
- * attr_end (type) or the call returns (values, dn are copied into the BER buffer).
+ * sticky and reported by finish; abort drops the entry without output. Either must end
+ * every begun entry (they free what the writer allocated).
+ *
+ * The writer only records views; finish computes every length and DER-encodes the entry
+ * straight into the output buffer in one pass (no BerElement, no intermediate copy: this
+ * is the hot path of every search). So dn, every type and every value must stay valid
+ * until finish or abort returns.
  */
+#define LDAPD_ENTRY_WRITER_INLINE 48 /* attributes and values held without allocating */
+
+struct ldapd_entry_attr_rec {
+    struct str_view type;
+    size_t first, n; /* its values: vals[first .. first + n) */
+};
+
 struct ldapd_entry_writer {
-    struct berelement *ber;
     int err;
     bool types_only;
-    bool attr_open;    /* between attr_begin and attr_end */
-    bool attr_written; /* the open attribute's "{type [" is in ber */
-    struct str_view attr_type;
+    bool attr_open; /* between attr_begin and attr_end */
+    int32_t msgid;
+    struct str_view dn;
+    struct ldapd_entry_attr_rec *attrs;
+    size_t n_attrs, cap_attrs;
+    struct str_view *vals;
+    size_t n_vals, cap_vals;
+    struct ldapd_entry_attr_rec attrs_inline[LDAPD_ENTRY_WRITER_INLINE];
+    struct str_view vals_inline[LDAPD_ENTRY_WRITER_INLINE];
 };
 
 void ldapd_entry_begin(struct ldapd_entry_writer *w, int32_t msgid, struct str_view dn,

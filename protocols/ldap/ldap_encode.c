@@ -6,6 +6,7 @@
 #include "protocols/ldap/ldap_codec.h"
 
 #include <lber.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <event2/buffer.h>
@@ -147,26 +148,33 @@ int ldapd_encode_notice_of_disconnection(struct evbuffer *out, int code, struct 
 void ldapd_entry_begin(struct ldapd_entry_writer *w, int32_t msgid, struct str_view dn,
         bool types_only)
 {
-    memset(w, 0, sizeof(*w));
+    w->err = 0;
     w->types_only = types_only;
-    w->ber = ber_alloc_t(LBER_USE_DER);
-    if (w->ber == NULL) {
-        w->err = ERR_NOMEM;
-        return;
-    }
-    /* LDAPMessage { messageID, [APPLICATION 4] { objectName, attributes { ... */
-    if (ber_printf(w->ber, "{it{o{", (ber_int_t)msgid, (ber_tag_t)LDAPD_RES_SEARCH_ENTRY,
-                LDAPD_BV(dn))
-            == -1) {
-        w->err = ERR_NOMEM;
-    }
+    w->attr_open = false;
+    w->msgid = msgid;
+    w->dn = dn;
+    w->attrs = w->attrs_inline;
+    w->n_attrs = 0;
+    w->cap_attrs = LDAPD_ENTRY_WRITER_INLINE;
+    w->vals = w->vals_inline;
+    w->n_vals = 0;
+    w->cap_vals = LDAPD_ENTRY_WRITER_INLINE;
 }
 
-static void ldapd_entry_put(struct ldapd_entry_writer *w, bool ok)
+/* Grow one of the writer's arrays (inline first, then the heap). false: out of memory. */
+static bool ldapd_entry_grow(void **arr, size_t *cap, size_t elem, const void *inline_arr)
 {
-    if (!ok && w->err == 0) {
-        w->err = ERR_NOMEM;
+    size_t ncap = *cap * 2;
+    void *p = *arr == inline_arr ? malloc(ncap * elem) : realloc(*arr, ncap * elem);
+    if (p == NULL) {
+        return false;
     }
+    if (*arr == inline_arr) {
+        memcpy(p, inline_arr, *cap * elem);
+    }
+    *arr = p;
+    *cap = ncap;
+    return true;
 }
 
 void ldapd_entry_attr_begin(struct ldapd_entry_writer *w, struct str_view type)
@@ -175,13 +183,16 @@ void ldapd_entry_attr_begin(struct ldapd_entry_writer *w, struct str_view type)
         w->err = ERR_INVAL;
     }
     w->attr_open = true;
-    w->attr_written = false;
-    w->attr_type = type;
-    if (w->err == 0 && w->types_only) {
-        /* RFC 4511 4.5.2: with typesOnly each attribute carries an empty value set. */
-        ldapd_entry_put(w, ber_printf(w->ber, "{o[]}", LDAPD_BV(type)) != -1);
-        w->attr_written = true;
+    if (w->err != 0) {
+        return;
     }
+    if (w->n_attrs == w->cap_attrs &&
+            !ldapd_entry_grow((void **)&w->attrs, &w->cap_attrs, sizeof(*w->attrs),
+                    w->attrs_inline)) {
+        w->err = ERR_NOMEM;
+        return;
+    }
+    w->attrs[w->n_attrs++] = (struct ldapd_entry_attr_rec){ type, w->n_vals, 0 };
 }
 
 void ldapd_entry_value(struct ldapd_entry_writer *w, struct str_view value)
@@ -193,11 +204,14 @@ void ldapd_entry_value(struct ldapd_entry_writer *w, struct str_view value)
         w->err = ERR_INVAL;
         return;
     }
-    if (!w->attr_written) {
-        ldapd_entry_put(w, ber_printf(w->ber, "{o[", LDAPD_BV(w->attr_type)) != -1);
-        w->attr_written = true;
+    if (w->n_vals == w->cap_vals &&
+            !ldapd_entry_grow((void **)&w->vals, &w->cap_vals, sizeof(*w->vals),
+                    w->vals_inline)) {
+        w->err = ERR_NOMEM;
+        return;
     }
-    ldapd_entry_put(w, ber_printf(w->ber, "o", LDAPD_BV(value)) != -1);
+    w->vals[w->n_vals++] = value;
+    w->attrs[w->n_attrs - 1].n++;
 }
 
 void ldapd_entry_attr_end(struct ldapd_entry_writer *w)
@@ -205,11 +219,7 @@ void ldapd_entry_attr_end(struct ldapd_entry_writer *w)
     if (w->err == 0 && !w->attr_open) {
         w->err = ERR_INVAL;
     }
-    if (w->err == 0 && w->attr_written && !w->types_only) {
-        ldapd_entry_put(w, ber_printf(w->ber, "]}") != -1);
-    }
     w->attr_open = false;
-    w->attr_written = false;
 }
 
 void ldapd_entry_attr(struct ldapd_entry_writer *w, struct str_view type,
@@ -222,29 +232,149 @@ void ldapd_entry_attr(struct ldapd_entry_writer *w, struct str_view type,
     ldapd_entry_attr_end(w);
 }
 
+/* Bytes of a DER definite length (X.690 8.1.3: short form below 128, else minimal long). */
+static size_t ldapd_der_lenlen(size_t n)
+{
+    size_t k = 1;
+    for (size_t v = n; n >= 128 && v > 0; v >>= 8) {
+        k++;
+    }
+    return k;
+}
+
+static size_t ldapd_der_tlv(size_t content)
+{
+    return 1 + ldapd_der_lenlen(content) + content;
+}
+
+static uint8_t *ldapd_der_head(uint8_t *p, uint8_t tag, size_t len)
+{
+    *p++ = tag;
+    if (len < 128) {
+        *p++ = (uint8_t)len;
+        return p;
+    }
+    size_t k = ldapd_der_lenlen(len) - 1;
+    *p++ = (uint8_t)(0x80 | k);
+    for (size_t i = k; i > 0; i--) {
+        *p++ = (uint8_t)(len >> (8 * (i - 1)));
+    }
+    return p;
+}
+
+static uint8_t *ldapd_der_octets(uint8_t *p, struct str_view v)
+{
+    p = ldapd_der_head(p, 0x04, v.len);
+    if (v.len) {
+        memcpy(p, v.ptr, v.len);
+    }
+    return p + v.len;
+}
+
+/* INTEGER content bytes of a msgid, 0 .. 2^31-1 (X.690 8.3: minimal two's complement, so
+ * the first byte's top bit must stay clear). */
+static size_t ldapd_der_int_len(int32_t v)
+{
+    uint32_t u = v < 0 ? 0xffffffffu : (uint32_t)v;
+    size_t k = 1;
+    while (k < 4 && u >= (1u << (8 * k - 1))) {
+        k++;
+    }
+    return k;
+}
+
+static bool ldapd_entry_attr_kept(const struct ldapd_entry_writer *w,
+        const struct ldapd_entry_attr_rec *a)
+{
+    return w->types_only || a->n > 0;
+}
+
+static size_t ldapd_entry_attr_size(const struct ldapd_entry_writer *w,
+        const struct ldapd_entry_attr_rec *a)
+{
+    size_t set = 0;
+    for (size_t j = 0; j < a->n; j++) {
+        set += ldapd_der_tlv(w->vals[a->first + j].len);
+    }
+    return ldapd_der_tlv(ldapd_der_tlv(a->type.len) + ldapd_der_tlv(set));
+}
+
+static void ldapd_entry_release(struct ldapd_entry_writer *w)
+{
+    if (w->attrs != w->attrs_inline) {
+        free(w->attrs);
+    }
+    if (w->vals != w->vals_inline) {
+        free(w->vals);
+    }
+    w->attrs = w->attrs_inline;
+    w->vals = w->vals_inline;
+    w->n_attrs = w->n_vals = 0;
+}
+
+static void ldapd_entry_write(const struct ldapd_entry_writer *w, uint8_t *p, size_t attrs_len,
+        size_t op_len, size_t msg_len, size_t id_len)
+{
+    p = ldapd_der_head(p, 0x30, msg_len);
+    p = ldapd_der_head(p, 0x02, id_len);
+    for (size_t i = id_len; i > 0; i--) {
+        *p++ = (uint8_t)((uint32_t)w->msgid >> (8 * (i - 1)));
+    }
+    p = ldapd_der_head(p, LDAPD_RES_SEARCH_ENTRY, op_len);
+    p = ldapd_der_octets(p, w->dn);
+    p = ldapd_der_head(p, 0x30, attrs_len);
+    for (size_t i = 0; i < w->n_attrs; i++) {
+        const struct ldapd_entry_attr_rec *a = &w->attrs[i];
+        if (!ldapd_entry_attr_kept(w, a)) {
+            continue;
+        }
+        size_t set = 0;
+        for (size_t j = 0; j < a->n; j++) {
+            set += ldapd_der_tlv(w->vals[a->first + j].len);
+        }
+        p = ldapd_der_head(p, 0x30, ldapd_der_tlv(a->type.len) + ldapd_der_tlv(set));
+        p = ldapd_der_octets(p, a->type);
+        p = ldapd_der_head(p, 0x31, set);
+        for (size_t j = 0; j < a->n; j++) {
+            p = ldapd_der_octets(p, w->vals[a->first + j]);
+        }
+    }
+}
+
 int ldapd_entry_finish(struct ldapd_entry_writer *w, struct evbuffer *out)
 {
     if (w->err == 0 && w->attr_open) {
         w->err = ERR_INVAL;
     }
     int rc = w->err;
-    if (w->ber != NULL) {
-        bool ok = rc == 0 && ber_printf(w->ber, "}}}") != -1;
-        int emit_rc = ldapd_emit(w->ber, ok, out);
-        if (rc == 0) {
-            rc = emit_rc;
+    if (rc == 0) {
+        /* LDAPMessage { messageID, [APPLICATION 4] { objectName, attributes } } */
+        size_t attrs_len = 0;
+        for (size_t i = 0; i < w->n_attrs; i++) {
+            if (ldapd_entry_attr_kept(w, &w->attrs[i])) {
+                attrs_len += ldapd_entry_attr_size(w, &w->attrs[i]);
+            }
+        }
+        size_t op_len = ldapd_der_tlv(w->dn.len) + ldapd_der_tlv(attrs_len);
+        size_t id_len = ldapd_der_int_len(w->msgid);
+        size_t msg_len = ldapd_der_tlv(id_len) + ldapd_der_tlv(op_len);
+        size_t total = ldapd_der_tlv(msg_len);
+        struct evbuffer_iovec vec;
+        if (evbuffer_reserve_space(out, (ev_ssize_t)total, &vec, 1) != 1 || vec.iov_len < total) {
+            rc = ERR_NOMEM;
+        } else {
+            ldapd_entry_write(w, vec.iov_base, attrs_len, op_len, msg_len, id_len);
+            vec.iov_len = total;
+            rc = evbuffer_commit_space(out, &vec, 1) == 0 ? 0 : ERR_NOMEM;
         }
     }
-    w->ber = NULL;
+    ldapd_entry_release(w);
     return rc;
 }
 
 void ldapd_entry_abort(struct ldapd_entry_writer *w)
 {
-    if (w->ber != NULL) {
-        ber_free(w->ber, 1);
-        w->ber = NULL;
-    }
+    ldapd_entry_release(w);
 }
 
 /* ---- response control values ---- */

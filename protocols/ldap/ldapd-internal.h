@@ -63,7 +63,11 @@ enum ldapd_source {
     LDAPD_SRC_ENTITY = 1, /* the entity record (or the user record, fixed entries): cheap */
     LDAPD_SRC_CARD = 2,   /* the parsed card: one body read and parse per entry */
     LDAPD_SRC_REL = 4,    /* DNs of related entities: one lookup per relation */
+    LDAPD_SRC_META = 8,   /* formatted operational values (timestamps, entryDN) and
+                           * crmRelationship: cheap, but nobody filters on them, so only
+                           * built when asked for (Thunderbird never does) */
 };
+#define LDAPD_SRC_ALL (LDAPD_SRC_ENTITY | LDAPD_SRC_CARD | LDAPD_SRC_REL | LDAPD_SRC_META)
 
 enum ldapd_attr_id {
     LDAPD_A_OBJECTCLASS,
@@ -192,6 +196,8 @@ struct ldapd_server {
     struct str_view nsuffix; /* normalised */
     struct str_view suffix_type, suffix_value; /* first RDN: "dc", "example" */
     struct ldapd_limits limits;
+    struct str_view container_dn[3], container_ndn[3]; /* ou=People,...: built on first use */
+    struct ldapd_entry_pool *entries;
     uint8_t salt[32];
     struct ldapd_bind_cache_entry cache[LDAPD_BIND_CACHE_SIZE];
 };
@@ -292,25 +298,50 @@ enum ldapd_container {
 
 struct ldapd_values {
     struct str_view *v;
-    size_t n, cap;
+    uint32_t n, cap;
+    struct str_view one; /* v points here while there is one value (most attributes) */
+};
+
+#define LDAPD_ENTRY_CHUNK 16
+
+/* Where entries live: one arena shared by the entries built one after another (an arena
+ * per entry cost a zero-filled 8 KiB block each), dropped and started afresh when no entry
+ * is alive and it has grown past LDAPD_ENTRY_POOL_MAX, so a walk over 50k entities stays
+ * flat. One per server: operations run one at a time on the loop and free their entries
+ * before they end, so a caller-ID lookup allocates no block at all. */
+struct ldapd_entry_pool {
+    struct arena *a;
+    size_t live;
 };
 
 struct ldapd_entry {
     enum ldapd_entry_kind kind;
     enum ldapd_container container;
     struct ldapd_req *op;
-    struct arena *a; /* the entry's own arena, freed by ldapd_entry_free */
+    struct arena *a; /* the entry's values: lives until ldapd_entry_free at least */
     struct str_view dn, ndn;
     const struct store_entity *entity;
     struct store_user user;
     unsigned loaded;            /* enum ldapd_source bits already built */
     const struct vcard *card;   /* after LDAPD_SRC_CARD, when the card parsed */
-    struct ldapd_values vals[LDAPD_A__COUNT];
+    /* Values of the attributes present only (a person has about 15 of the ~90 types, and
+     * the entry is zero-filled per candidate): slot[id] is 1 + the index into the chunks of
+     * LDAPD_ENTRY_CHUNK values; chunks never move, so a returned ldapd_values stays put. */
+    uint8_t slot[LDAPD_A__COUNT];
+    uint8_t n_present;
+    struct ldapd_values *chunks[256 / LDAPD_ENTRY_CHUNK];
+    struct ldapd_values first_chunk[LDAPD_ENTRY_CHUNK];
 };
 
-/* New entry of kind with its own arena; dn/ndn are set by the ldapd_dit_* makers. */
+/* The values of attribute id on e as built so far (no loading; never NULL). */
+const struct ldapd_values *ldapd_entry_vals(const struct ldapd_entry *e, enum ldapd_attr_id id);
+
+/* New entry of kind in the server's entry pool; dn/ndn are set by the ldapd_dit_* makers.
+ * Entries must be freed before their operation ends. */
 struct ldapd_entry *ldapd_entry_new(struct ldapd_req *op, enum ldapd_entry_kind kind);
 void ldapd_entry_free(struct ldapd_entry **e);
+/* Release the server's entry pool (ldapd_server_free). */
+void ldapd_entry_pool_free(struct ldapd_server *srv);
 /* Values of d on e (building the source they need first); alias attributes give the values
  * of the attribute they alias. Never NULL. */
 const struct ldapd_values *ldapd_entry_values(struct ldapd_entry *e,
@@ -386,6 +417,12 @@ enum ldapd_tri {
     LDAPD_UNDEF = 2,
 };
 
+/* Resolve every item's attribute and normalise its assertion once, into a (the request
+ * arena), so that ldapd_filter_eval does not redo it per candidate. Optional: an
+ * unprepared filter evaluates the same, only slower. */
+void ldapd_filter_prepare(struct arena *a, const struct kith_config *cfg, struct ldapd_filter *f);
+/* The schema attribute of an item (prepared or looked up), NULL for an unknown type. */
+const struct ldapd_attr_def *ldapd_filter_attr(const struct ldapd_filter *f);
 /* Evaluate f on e (RFC 4511 4.5.1.7, three-valued). */
 enum ldapd_tri ldapd_filter_eval(struct ldapd_entry *e, const struct ldapd_filter *f);
 /* Equality of one assertion against e's values of d (compare operation, filters). */
@@ -415,7 +452,7 @@ bool ldapd_word(struct str_view s, size_t *pos, struct str_view *word_out);
 
 /* Candidates for f from the entity index: *set_out NULL means "no usable index: walk the
  * visible entities"; an empty set means no entity can match. Never misses an entity that
- * can match, except mail infixes that start inside an address part (docs/ldap.md). */
+ * can match. */
 int ldapd_plan(struct ldapd_req *op, const struct ldapd_filter *f, struct ldapd_idset **set_out);
 /* The same candidates handed to fn as the index walks find them (each once, in no useful
  * order), so a search that stops at its size limit stops walking too. ERR_NOT_FOUND: no
@@ -429,6 +466,16 @@ void ldapd_search_handle(struct ldapd_conn *lc, const struct ldapd_message *m,
         struct arena *a, struct evbuffer *out);
 void ldapd_compare_handle(struct ldapd_conn *lc, const struct ldapd_message *m,
         struct arena *a, struct evbuffer *out);
+
+/* Server maxima for a search by an anonymous or a bound viewer (issue 4: limits per bound
+ * identity): bound users get [ldap] size_limit and time_limit, anonymous binds at most
+ * LDAPD_ANON_SIZE_LIMIT entries and LDAPD_ANON_TIME_LIMIT seconds (lower configured values
+ * win). Built in rather than configured: anonymous access is for desk phones that look up
+ * one number or name at a time. 0: none. */
+#define LDAPD_ANON_SIZE_LIMIT 100
+#define LDAPD_ANON_TIME_LIMIT 5
+void ldapd_server_maxima(const struct kith_config *cfg, bool anonymous, size_t *size_out,
+        unsigned *secs_out);
 
 /* Begin an op for the connection's identity (read transaction in a). */
 int ldapd_req_begin(struct ldapd_conn *lc, struct arena *a, struct ldapd_req *op);

@@ -32,9 +32,6 @@
 #include "src/log.h"
 #include "src/passwd.h"
 
-#define LDAPD_CONFIDENTIALITY_REQUIRED 13
-#define LDAPD_INAPPROPRIATE_AUTH       48
-
 static void ldapd_bind_key(const struct ldapd_server *srv, struct str_view name,
         struct str_view password, uint8_t key[32])
 {
@@ -152,7 +149,7 @@ static int ldapd_bind_simple(struct ldapd_conn *lc, const struct ldapd_bind *b,
     if (b->name.len == 0 && b->password.len == 0) {
         if (!srv->cfg->ldap_anonymous) {
             *diag = "anonymous bind disallowed";
-            return LDAPD_INAPPROPRIATE_AUTH;
+            return LDAPD_INAPPROPRIATE_AUTHENTICATION;
         }
         return LDAPD_SUCCESS;
     }

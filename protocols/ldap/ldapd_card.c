@@ -202,7 +202,7 @@ static void ldapd_card_photo(struct ldapd_entry *e, const struct vcard_prop *p)
     }
     /* JPEG files start with the SOI marker FF D8 FF (ISO/IEC 10918-1). */
     if (data.len >= 3 && (uint8_t)data.ptr[0] == 0xff && (uint8_t)data.ptr[1] == 0xd8 &&
-            (uint8_t)data.ptr[2] == 0xff && e->vals[LDAPD_A_JPEGPHOTO].n == 0) {
+            (uint8_t)data.ptr[2] == 0xff && ldapd_entry_vals(e, LDAPD_A_JPEGPHOTO)->n == 0) {
         ldapd_entry_add(e, LDAPD_A_JPEGPHOTO, data);
     }
 }
@@ -260,7 +260,7 @@ void ldapd_card_load(struct ldapd_entry *e, const struct vcard *card)
             ldapd_entry_add(e, LDAPD_A_LABELEDURI, url);
         } else if (ldapd_prop_is(p, person ? "PHOTO" : "LOGO")) {
             ldapd_card_photo(e, p);
-        } else if (ldapd_prop_is(p, "NOTE") && e->vals[LDAPD_A_DESCRIPTION].n == 0) {
+        } else if (ldapd_prop_is(p, "NOTE") && ldapd_entry_vals(e, LDAPD_A_DESCRIPTION)->n == 0) {
             ldapd_entry_add(e, LDAPD_A_DESCRIPTION, vcard_value_text(e->a, p->value));
         } else if (ldapd_prop_is(p, "LANG") && (lang == NULL || ldapd_prop_pref(p))) {
             lang = p;

@@ -12,7 +12,9 @@
  * StartTLS (RFC 4511 4.14, RFC 4513 3): refused when TLS is already on or not configured;
  * otherwise the success response is queued in clear, reading pauses, and the TLS filter goes
  * on only once that response has been flushed (conn_flushed), so no byte of the answer is
- * encrypted and no client byte is read in clear after it.
+ * encrypted and no client byte is read in clear after it. The TLS context is the server's
+ * live one (server_tls_ctx), so a certificate renewed with SIGHUP serves StartTLS at once;
+ * the context loaded at start only decides whether StartTLS is offered.
  */
 #include "protocols/ldap/ldapd-internal.h"
 
@@ -27,6 +29,7 @@
 #include "src/conn.h"
 #include "src/err.h"
 #include "src/log.h"
+#include "src/server.h"
 #include "src/tls.h"
 
 static int ldapd_conn_open(struct conn *conn)
@@ -170,7 +173,7 @@ static void ldapd_conn_readable(struct conn *conn)
             return;
         }
         const uint8_t *pdu = evbuffer_pullup(in, (ssize_t)len);
-        struct arena *a = arena_new(16384);
+        struct arena *a = arena_new(4096); /* zero-filled: a search needs about 2 KiB */
         struct ldapd_message *m = NULL;
         rc = ldapd_message_decode(a, pdu, len, &lc->srv->limits, &m);
         lc->n_ops++;
@@ -188,6 +191,15 @@ static void ldapd_conn_readable(struct conn *conn)
     }
 }
 
+/* The context for a StartTLS now: the server's current one, so a certificate renewed by
+ * SIGHUP (server_reload_tls) is used from then on; the one loaded at start only without a
+ * server (unit tests) or when the server has none. */
+static struct ssl_ctx_st *ldapd_starttls_ctx(struct ldapd_conn *lc)
+{
+    struct ssl_ctx_st *live = lc->conn->server ? server_tls_ctx(lc->conn->server) : NULL;
+    return live != NULL ? live : lc->srv->tls_ctx;
+}
+
 static void ldapd_conn_flushed(struct conn *conn)
 {
     struct ldapd_conn *lc = conn->proto_ctx;
@@ -195,7 +207,7 @@ static void ldapd_conn_flushed(struct conn *conn)
         return;
     }
     lc->tls_pending = false;
-    if (conn_start_tls(conn, lc->srv->tls_ctx) != 0) {
+    if (conn_start_tls(conn, ldapd_starttls_ctx(lc)) != 0) {
         log_warn(&conn->log, "ldap StartTLS failed for %s", conn->peer);
         conn_close(conn);
         return;
@@ -258,6 +270,7 @@ void ldapd_server_free(struct ldapd_server **ls)
     }
     struct ldapd_server *srv = *ls;
     tls_ctx_free(&srv->tls_ctx);
+    ldapd_entry_pool_free(srv);
     OPENSSL_cleanse(srv->cache, sizeof(srv->cache));
     struct arena *a = srv->a;
     arena_free(&a);

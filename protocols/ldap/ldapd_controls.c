@@ -135,11 +135,11 @@ int ldapd_vlv_window(struct arena *a, const struct ldapd_vlv *v, const struct ld
 {
     size_t target; /* 1-based; n + 1 is "after the last entry" */
     if (v->before_count < 0 || v->after_count < 0) {
-        return 61; /* offsetRangeError */
+        return LDAPD_OFFSET_RANGE_ERROR;
     }
     if (v->by_offset) {
         if (v->offset < 0 || v->content_count < 0) {
-            return 61;
+            return LDAPD_OFFSET_RANGE_ERROR;
         }
         size_t off = v->offset > 0 ? (size_t)v->offset : 1;
         size_t cc = (size_t)v->content_count;

@@ -28,7 +28,17 @@ static const char *const ldapd_container_rdn[LDAPD_OU__COUNT] = { "People", "Org
 
 void ldapd_id_text(const struct store_id *id, char buf[37])
 {
-    uuid_unparse_lower(id->b, buf);
+    /* uuid_unparse_lower formats through sprintf; this runs for every candidate entry. */
+    static const char hex[] = "0123456789abcdef";
+    size_t o = 0;
+    for (size_t i = 0; i < STORE_ID_LEN; i++) {
+        if (i == 4 || i == 6 || i == 8 || i == 10) {
+            buf[o++] = '-';
+        }
+        buf[o++] = hex[id->b[i] >> 4];
+        buf[o++] = hex[id->b[i] & 15];
+    }
+    buf[o] = '\0';
 }
 
 bool ldapd_id_parse(struct str_view text, struct store_id *out)
@@ -250,34 +260,56 @@ static bool ldapd_dit_org_dn(struct ldapd_req *op, const struct store_entity *e,
     return true; /* directly below ou=Organizations */
 }
 
-bool ldapd_dit_entity_dn(struct ldapd_req *op, const struct store_entity *ent,
+/* "uid=<uuid>,ou=People,<suffix>" in both forms without formatting (every candidate of a
+ * search gets its DN). */
+static void ldapd_person_dn(struct arena *a, struct ldapd_server *srv, const struct store_id *id,
         struct str_view *dn_out, struct str_view *ndn_out)
 {
+    static const char head[] = "uid=", mid[] = ",ou=People,", nmid[] = ",ou=people,";
+    size_t n = sizeof(head) - 1 + 36 + sizeof(mid) - 1;
+    char *dn = arena_alloc(a, n + srv->suffix.len + 1);
+    memcpy(dn, head, sizeof(head) - 1);
+    ldapd_id_text(id, dn + sizeof(head) - 1);
+    memcpy(dn + sizeof(head) - 1 + 36, mid, sizeof(mid) - 1);
+    memcpy(dn + n, srv->suffix.ptr, srv->suffix.len);
+    *dn_out = str_view_make(dn, n + srv->suffix.len);
+    if (ndn_out) {
+        char *ndn = arena_alloc(a, n + srv->nsuffix.len + 1);
+        memcpy(ndn, dn, sizeof(head) - 1 + 36);
+        memcpy(ndn + sizeof(head) - 1 + 36, nmid, sizeof(nmid) - 1);
+        memcpy(ndn + n, srv->nsuffix.ptr, srv->nsuffix.len);
+        *ndn_out = str_view_make(ndn, n + srv->nsuffix.len);
+    }
+}
+
+static bool ldapd_dit_entity_dn_in(struct ldapd_req *op, struct arena *a,
+        const struct store_entity *ent, struct str_view *dn_out, struct str_view *ndn_out)
+{
     struct ldapd_server *srv = op->srv;
-    struct strbuf dn, ndn;
-    strbuf_init(&dn, op->a, 96);
-    strbuf_init(&ndn, op->a, 96);
-    char t[37];
-    switch (ent->kind) {
-    case STORE_ENTITY_PERSON:
-        ldapd_id_text(&ent->id, t);
-        strbuf_appendf(&dn, "uid=%s,ou=People,%.*s", t, STR_VIEW_FMT(srv->suffix));
-        strbuf_appendf(&ndn, "uid=%s,ou=people,%.*s", t, STR_VIEW_FMT(srv->nsuffix));
-        break;
-    case STORE_ENTITY_ORGANIZATION:
-    case STORE_ENTITY_DEPARTMENT:
-        ldapd_dit_org_dn(op, ent, 0, &dn, &ndn);
-        strbuf_appendf(&dn, "ou=Organizations,%.*s", STR_VIEW_FMT(srv->suffix));
-        strbuf_appendf(&ndn, "ou=organizations,%.*s", STR_VIEW_FMT(srv->nsuffix));
-        break;
-    default:
+    if (ent->kind == STORE_ENTITY_PERSON) {
+        ldapd_person_dn(a, srv, &ent->id, dn_out, ndn_out);
+        return true;
+    }
+    if (ent->kind != STORE_ENTITY_ORGANIZATION && ent->kind != STORE_ENTITY_DEPARTMENT) {
         return false;
     }
+    struct strbuf dn, ndn;
+    strbuf_init(&dn, a, 96);
+    strbuf_init(&ndn, a, 96);
+    ldapd_dit_org_dn(op, ent, 0, &dn, &ndn);
+    strbuf_appendf(&dn, "ou=Organizations,%.*s", STR_VIEW_FMT(srv->suffix));
+    strbuf_appendf(&ndn, "ou=organizations,%.*s", STR_VIEW_FMT(srv->nsuffix));
     *dn_out = strbuf_view(&dn);
     if (ndn_out) {
         *ndn_out = strbuf_view(&ndn);
     }
     return true;
+}
+
+bool ldapd_dit_entity_dn(struct ldapd_req *op, const struct store_entity *ent,
+        struct str_view *dn_out, struct str_view *ndn_out)
+{
+    return ldapd_dit_entity_dn_in(op, op->a, ent, dn_out, ndn_out);
 }
 
 struct str_view ldapd_dit_ref_dn(struct ldapd_req *op, const struct store_id *id,
@@ -304,7 +336,7 @@ struct ldapd_entry *ldapd_dit_root_dse(struct ldapd_req *op)
     struct ldapd_entry *e = ldapd_entry_new(op, LDAPD_E_ROOT_DSE);
     e->dn = e->ndn = STR_VIEW_LIT("");
     ldapd_schema_root_dse(e);
-    e->loaded = LDAPD_SRC_ENTITY | LDAPD_SRC_CARD | LDAPD_SRC_REL;
+    e->loaded = LDAPD_SRC_ALL;
     return e;
 }
 
@@ -314,7 +346,7 @@ struct ldapd_entry *ldapd_dit_subschema(struct ldapd_req *op)
     e->dn = STR_VIEW_LIT("cn=Subschema");
     e->ndn = STR_VIEW_LIT("cn=subschema");
     ldapd_schema_subschema(e);
-    e->loaded = LDAPD_SRC_ENTITY | LDAPD_SRC_CARD | LDAPD_SRC_REL;
+    e->loaded = LDAPD_SRC_ALL;
     return e;
 }
 
@@ -328,31 +360,36 @@ struct ldapd_entry *ldapd_dit_suffix(struct ldapd_req *op)
 
 struct ldapd_entry *ldapd_dit_container(struct ldapd_req *op, enum ldapd_container c)
 {
+    struct ldapd_server *srv = op->srv;
+    if (srv->container_dn[c].ptr == NULL) { /* once per server: every subtree search asks */
+        struct strbuf sb;
+        strbuf_init(&sb, srv->a, 64);
+        strbuf_appendf(&sb, "ou=%s,%.*s", ldapd_container_rdn[c], STR_VIEW_FMT(srv->suffix));
+        srv->container_dn[c] = strbuf_view(&sb);
+        strbuf_init(&sb, srv->a, 64);
+        strbuf_appendf(&sb, "ou=%s,%.*s", ldapd_container_rdn[c], STR_VIEW_FMT(srv->nsuffix));
+        for (size_t i = 3; i < 3 + strlen(ldapd_container_rdn[c]); i++) {
+            sb.ptr[i] = (char)(sb.ptr[i] | 0x20);
+        }
+        srv->container_ndn[c] = strbuf_view(&sb);
+    }
     struct ldapd_entry *e = ldapd_entry_new(op, LDAPD_E_CONTAINER);
     e->container = c;
-    struct strbuf sb;
-    strbuf_init(&sb, e->a, 64);
-    strbuf_appendf(&sb, "ou=%s,%.*s", ldapd_container_rdn[c], STR_VIEW_FMT(op->srv->suffix));
-    e->dn = strbuf_view(&sb);
-    strbuf_init(&sb, e->a, 64);
-    strbuf_appendf(&sb, "ou=%s,%.*s", ldapd_container_rdn[c], STR_VIEW_FMT(op->srv->nsuffix));
-    for (size_t i = 3; i < 3 + strlen(ldapd_container_rdn[c]); i++) {
-        sb.ptr[i] = (char)(sb.ptr[i] | 0x20);
-    }
-    e->ndn = strbuf_view(&sb);
+    e->dn = srv->container_dn[c];
+    e->ndn = srv->container_ndn[c];
     return e;
 }
 
 struct ldapd_entry *ldapd_dit_entity(struct ldapd_req *op, const struct store_entity *ent)
 {
-    struct str_view dn, ndn;
-    if (!ldapd_dit_entity_dn(op, ent, &dn, &ndn)) {
+    if (ent->kind != STORE_ENTITY_PERSON && ent->kind != STORE_ENTITY_ORGANIZATION &&
+            ent->kind != STORE_ENTITY_DEPARTMENT) {
         return NULL;
     }
+    /* The DN goes into the entry's arena: a walk over every entity must not grow op->a. */
     struct ldapd_entry *e = ldapd_entry_new(op, LDAPD_E_ENTITY);
     e->entity = ent;
-    e->dn = dn;
-    e->ndn = ndn;
+    ldapd_dit_entity_dn_in(op, e->a, ent, &e->dn, &e->ndn);
     return e;
 }
 
@@ -428,6 +465,11 @@ int ldapd_dit_target(struct ldapd_req *op, struct str_view base, struct ldapd_ta
 {
     struct ldapd_server *srv = op->srv;
     *out = (struct ldapd_target){ .kind = LDAPD_T_NONE };
+    if (base.len > 0 && str_view_eq_nocase(base, srv->suffix)) {
+        out->kind = LDAPD_T_SUFFIX; /* the usual base: no parsing */
+        out->ndn = srv->nsuffix;
+        return 0;
+    }
     struct ldapd_dn dn;
     if (ldapd_dn_normalize(op->a, base, &out->ndn) != 0 || ldapd_dn_parse(op->a, base, &dn) != 0) {
         return ERR_INVAL;

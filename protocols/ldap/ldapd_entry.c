@@ -16,28 +16,84 @@
 #include "src/config.h"
 #include "src/formats/vcard.h"
 
+#define LDAPD_ENTRY_POOL_BLOCK (8u << 10)
+#define LDAPD_ENTRY_POOL_MAX   (20u << 10)
+
 struct ldapd_entry *ldapd_entry_new(struct ldapd_req *op, enum ldapd_entry_kind kind)
 {
-    struct arena *a = arena_new(8192);
-    struct ldapd_entry *e = arena_new_obj(a, struct ldapd_entry);
-    e->a = a;
+    struct ldapd_server *srv = op->srv;
+    if (srv->entries == NULL) {
+        srv->entries = arena_new_obj(srv->a, struct ldapd_entry_pool);
+    }
+    struct ldapd_entry_pool *pool = srv->entries;
+    if (pool->a == NULL) {
+        pool->a = arena_new(LDAPD_ENTRY_POOL_BLOCK);
+    }
+    struct ldapd_entry *e = arena_new_obj(pool->a, struct ldapd_entry);
+    e->a = pool->a;
+    e->chunks[0] = e->first_chunk;
     e->op = op;
     e->kind = kind;
+    pool->live++;
     return e;
+}
+
+void ldapd_entry_pool_free(struct ldapd_server *srv)
+{
+    if (srv->entries != NULL) {
+        arena_free(&srv->entries->a);
+    }
 }
 
 void ldapd_entry_free(struct ldapd_entry **e)
 {
-    if (*e != NULL) {
-        struct arena *a = (*e)->a;
-        arena_free(&a);
-        *e = NULL;
+    if (*e == NULL) {
+        return;
     }
+    struct ldapd_entry_pool *pool = (*e)->op->srv->entries;
+    *e = NULL;
+    if (--pool->live == 0 && arena_used(pool->a) > LDAPD_ENTRY_POOL_MAX) {
+        arena_free(&pool->a);
+    }
+}
+
+static const struct ldapd_values ldapd_no_values;
+_Static_assert(LDAPD_A__COUNT < 256, "ldapd_entry.slot holds attribute indexes in a byte");
+
+const struct ldapd_values *ldapd_entry_vals(const struct ldapd_entry *e, enum ldapd_attr_id id)
+{
+    size_t k = e->slot[id];
+    if (k-- == 0) {
+        return &ldapd_no_values;
+    }
+    return &e->chunks[k / LDAPD_ENTRY_CHUNK][k % LDAPD_ENTRY_CHUNK];
+}
+
+static struct ldapd_values *ldapd_entry_slot(struct ldapd_entry *e, enum ldapd_attr_id id)
+{
+    size_t k = e->slot[id];
+    if (k == 0) {
+        k = e->n_present++; /* LDAPD_A__COUNT < 256 types: the uint8_t never wraps */
+        if (k % LDAPD_ENTRY_CHUNK == 0 && k > 0) {
+            e->chunks[k / LDAPD_ENTRY_CHUNK] =
+                    arena_new_array(e->a, struct ldapd_values, LDAPD_ENTRY_CHUNK);
+        }
+        e->slot[id] = (uint8_t)(k + 1);
+    } else {
+        k--;
+    }
+    return &e->chunks[k / LDAPD_ENTRY_CHUNK][k % LDAPD_ENTRY_CHUNK];
 }
 
 void ldapd_entry_add(struct ldapd_entry *e, enum ldapd_attr_id id, struct str_view v)
 {
-    struct ldapd_values *vals = &e->vals[id];
+    struct ldapd_values *vals = ldapd_entry_slot(e, id);
+    if (vals->n == 0) {
+        vals->one = v;
+        vals->v = &vals->one;
+        vals->n = vals->cap = 1;
+        return;
+    }
     if (vals->n == vals->cap) {
         size_t cap = vals->cap ? vals->cap * 2 : 4;
         struct str_view *grown = arena_new_array(e->a, struct str_view, cap);
@@ -69,7 +125,7 @@ const struct ldapd_values *ldapd_entry_values(struct ldapd_entry *e,
     if ((e->loaded & real->source) != real->source) {
         ldapd_entry_load(e, real->source);
     }
-    return &e->vals[real->id];
+    return ldapd_entry_vals(e, real->id);
 }
 
 /* ------------------------------------------------------------------ entity record */
@@ -187,18 +243,15 @@ static void ldapd_load_entity(struct ldapd_entry *e)
         ldapd_entry_add_cstr(e, LDAPD_A_OBJECTCLASS, "person");
         ldapd_entry_add_cstr(e, LDAPD_A_OBJECTCLASS, "organizationalPerson");
         ldapd_entry_add_cstr(e, LDAPD_A_OBJECTCLASS, "inetOrgPerson");
-        ldapd_entry_add_cstr(e, LDAPD_A_STRUCTURALOBJECTCLASS, "inetOrgPerson");
         ldapd_entry_add_cstr(e, LDAPD_A_CRMKIND, "person");
         ldapd_entry_add(e, LDAPD_A_UID, idv);
         ldapd_load_person_names(e, ent, ldapd_entity_cn(e, ent, id));
     } else if (ent->kind == STORE_ENTITY_ORGANIZATION) {
         ldapd_entry_add_cstr(e, LDAPD_A_OBJECTCLASS, "organization");
-        ldapd_entry_add_cstr(e, LDAPD_A_STRUCTURALOBJECTCLASS, "organization");
         ldapd_entry_add_cstr(e, LDAPD_A_CRMKIND, "organization");
         ldapd_entry_add(e, LDAPD_A_O, ent->org.len ? ent->org : ldapd_entity_cn(e, ent, id));
     } else {
         ldapd_entry_add_cstr(e, LDAPD_A_OBJECTCLASS, "organizationalUnit");
-        ldapd_entry_add_cstr(e, LDAPD_A_STRUCTURALOBJECTCLASS, "organizationalUnit");
         ldapd_entry_add_cstr(e, LDAPD_A_CRMKIND, "department");
         ldapd_entry_add(e, LDAPD_A_OU, ent->dept.len ? ent->dept : ldapd_entity_cn(e, ent, id));
     }
@@ -212,6 +265,17 @@ static void ldapd_load_entity(struct ldapd_entry *e)
     }
     ldapd_entry_add(e, LDAPD_A_CRMID, idv);
     ldapd_add_nonempty(e, LDAPD_A_CRMFOLDER, ldapd_req_folder(e->op, ent->coll_id));
+}
+
+static void ldapd_load_entity_meta(struct ldapd_entry *e)
+{
+    const struct store_entity *ent = e->entity;
+    static const char *const structural[] = { [STORE_ENTITY_PERSON] = "inetOrgPerson",
+        [STORE_ENTITY_ORGANIZATION] = "organization",
+        [STORE_ENTITY_DEPARTMENT] = "organizationalUnit" };
+    if (ent->kind >= STORE_ENTITY_PERSON && ent->kind <= STORE_ENTITY_DEPARTMENT) {
+        ldapd_entry_add_cstr(e, LDAPD_A_STRUCTURALOBJECTCLASS, structural[ent->kind]);
+    }
     for (size_t i = 0; i < ent->n_relations; i++) {
         const struct store_relation *r = &ent->relations[i];
         if (memchr(r->target.ptr, ':', r->target.len) == NULL) {
@@ -226,12 +290,19 @@ static void ldapd_load_entity(struct ldapd_entry *e)
         ldapd_rel_field(&sb, "end", r->end, true);
         ldapd_entry_add(e, LDAPD_A_CRMRELATIONSHIP, strbuf_view(&sb));
     }
-    ldapd_entry_add(e, LDAPD_A_ENTRYUUID, idv);
+    ldapd_entry_add(e, LDAPD_A_ENTRYUUID, ldapd_entry_vals(e, LDAPD_A_CRMID)->v[0]);
     ldapd_entry_add(e, LDAPD_A_CREATETIMESTAMP, ldapd_gentime(e->a, ent->created));
     ldapd_entry_add(e, LDAPD_A_MODIFYTIMESTAMP,
             ldapd_gentime(e->a, ent->modified ? ent->modified : ent->created));
     ldapd_entry_add_cstr(e, LDAPD_A_HASSUBORDINATES,
             ent->kind == STORE_ENTITY_PERSON ? "FALSE" : "TRUE");
+}
+
+static void ldapd_load_fixed_meta(struct ldapd_entry *e)
+{
+    ldapd_entry_add_cstr(e, LDAPD_A_STRUCTURALOBJECTCLASS,
+            e->kind == LDAPD_E_SUFFIX ? "organization" : "organizationalUnit");
+    ldapd_entry_add_cstr(e, LDAPD_A_HASSUBORDINATES, "TRUE");
 }
 
 static void ldapd_load_fixed(struct ldapd_entry *e)
@@ -241,7 +312,6 @@ static void ldapd_load_fixed(struct ldapd_entry *e)
     if (e->kind == LDAPD_E_SUFFIX) {
         ldapd_entry_add_cstr(e, LDAPD_A_OBJECTCLASS, "dcObject");
         ldapd_entry_add_cstr(e, LDAPD_A_OBJECTCLASS, "organization");
-        ldapd_entry_add_cstr(e, LDAPD_A_STRUCTURALOBJECTCLASS, "organization");
         if (str_view_eq_cstr_nocase(srv->suffix_type, "dc")) {
             ldapd_entry_add(e, LDAPD_A_DC, srv->suffix_value);
         } else if (str_view_eq_cstr_nocase(srv->suffix_type, "ou")) {
@@ -251,10 +321,8 @@ static void ldapd_load_fixed(struct ldapd_entry *e)
     } else {
         static const char *const names[] = { "People", "Organizations", "Users" };
         ldapd_entry_add_cstr(e, LDAPD_A_OBJECTCLASS, "organizationalUnit");
-        ldapd_entry_add_cstr(e, LDAPD_A_STRUCTURALOBJECTCLASS, "organizationalUnit");
         ldapd_entry_add_cstr(e, LDAPD_A_OU, names[e->container]);
     }
-    ldapd_entry_add_cstr(e, LDAPD_A_HASSUBORDINATES, "TRUE");
 }
 
 static void ldapd_load_user(struct ldapd_entry *e)
@@ -264,7 +332,6 @@ static void ldapd_load_user(struct ldapd_entry *e)
     for (size_t i = 0; i < 4; i++) {
         ldapd_entry_add_cstr(e, LDAPD_A_OBJECTCLASS, ocs[i]);
     }
-    ldapd_entry_add_cstr(e, LDAPD_A_STRUCTURALOBJECTCLASS, "inetOrgPerson");
     struct str_view cn = u->display_name.len ? u->display_name : u->name;
     ldapd_entry_add(e, LDAPD_A_UID, u->name);
     ldapd_entry_add(e, LDAPD_A_CN, cn);
@@ -275,6 +342,12 @@ static void ldapd_load_user(struct ldapd_entry *e)
     }
     ldapd_entry_add(e, LDAPD_A_SN, str_view_make(cn.ptr + sp, cn.len - sp));
     ldapd_add_nonempty(e, LDAPD_A_MAIL, u->email);
+}
+
+static void ldapd_load_user_meta(struct ldapd_entry *e)
+{
+    const struct store_user *u = &e->user;
+    ldapd_entry_add_cstr(e, LDAPD_A_STRUCTURALOBJECTCLASS, "inetOrgPerson");
     if (u->created) {
         ldapd_entry_add(e, LDAPD_A_CREATETIMESTAMP, ldapd_gentime(e->a, u->created));
         ldapd_entry_add(e, LDAPD_A_MODIFYTIMESTAMP, ldapd_gentime(e->a, u->created));
@@ -335,7 +408,8 @@ static void ldapd_load_rel(struct ldapd_entry *e)
         /* Dropped when the target is not visible to this viewer (MAPPING.md 4.4). */
         ldapd_add_nonempty(e, id, ldapd_dit_ref_dn(e->op, &r->target_id, r->target));
     }
-    if (ent->kind == STORE_ENTITY_DEPARTMENT && ent->parent.len && e->vals[LDAPD_A_SEEALSO].n == 0) {
+    if (ent->kind == STORE_ENTITY_DEPARTMENT && ent->parent.len &&
+            ldapd_entry_vals(e, LDAPD_A_SEEALSO)->n == 0) {
         ldapd_add_nonempty(e, LDAPD_A_SEEALSO, ldapd_dit_ref_dn(e->op, NULL, ent->parent));
     }
 }
@@ -364,6 +438,9 @@ static void ldapd_load_card(struct ldapd_entry *e)
 
 void ldapd_entry_load(struct ldapd_entry *e, unsigned mask)
 {
+    if (mask & LDAPD_SRC_META) {
+        mask |= LDAPD_SRC_ENTITY; /* meta values reuse entity ones (entryUUID = crmId) */
+    }
     unsigned todo = mask & ~e->loaded;
     e->loaded |= mask;
     if (todo & LDAPD_SRC_ENTITY) {
@@ -373,6 +450,15 @@ void ldapd_entry_load(struct ldapd_entry *e, unsigned mask)
             ldapd_load_user(e);
         } else if (e->kind == LDAPD_E_SUFFIX || e->kind == LDAPD_E_CONTAINER) {
             ldapd_load_fixed(e);
+        }
+    }
+    if (todo & LDAPD_SRC_META) {
+        if (e->kind == LDAPD_E_ENTITY) {
+            ldapd_load_entity_meta(e);
+        } else if (e->kind == LDAPD_E_USER) {
+            ldapd_load_user_meta(e);
+        } else if (e->kind == LDAPD_E_SUFFIX || e->kind == LDAPD_E_CONTAINER) {
+            ldapd_load_fixed_meta(e);
         }
         ldapd_load_common(e);
     }

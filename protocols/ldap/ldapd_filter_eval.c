@@ -22,9 +22,29 @@
 
 #define LDAPD_PHONE_BUF 64
 
+static bool ldapd_ascii(struct str_view v)
+{
+    for (size_t i = 0; i < v.len; i++) {
+        if ((unsigned char)v.ptr[i] >= 0x80) {
+            return false;
+        }
+    }
+    return true;
+}
+
 struct str_view ldapd_fold(struct arena *a, struct str_view v, bool trim)
 {
-    struct str_view f = utf8_casefold(a, v);
+    struct str_view f;
+    if (ldapd_ascii(v)) { /* most names and every e-mail: fold without decoding UTF-8 */
+        char *p = arena_alloc(a, v.len + 1);
+        for (size_t i = 0; i < v.len; i++) {
+            char c = v.ptr[i];
+            p[i] = c >= 'A' && c <= 'Z' ? (char)(c | 0x20) : c;
+        }
+        f = str_view_make(p, v.len);
+    } else {
+        f = utf8_casefold(a, v);
+    }
     char *out = (char *)f.ptr; /* fresh arena copy: rewrite in place */
     size_t n = 0;
     bool space = false;
@@ -153,6 +173,15 @@ struct ldapd_subs {
     size_t n_any;
 };
 
+/* What ldapd_filter_prepare works out once per item (see ldap_codec.h ldapd_filter.prep). */
+struct ldapd_filter_prep {
+    const struct ldapd_attr_def *d; /* NULL: unknown type */
+    struct str_view norm;           /* equality, ordering: the assertion by d's rule */
+    struct ldapd_phone_assert phone; /* phone equality */
+    bool subs_left;                 /* substrings: some component constrains */
+    struct ldapd_subs subs;         /* substrings, normalised by d's rule */
+};
+
 static bool ldapd_subs_match(struct str_view s, const struct ldapd_subs *q)
 {
     size_t pos = 0, end = s.len;
@@ -222,7 +251,12 @@ static enum ldapd_tri ldapd_eval_phone_subs(struct ldapd_entry *e, const struct 
         const struct ldapd_filter *f)
 {
     struct ldapd_subs q;
-    if (!ldapd_subs_build(e->a, f, ldapd_sub_digits, &q)) {
+    if (f->prep != NULL) {
+        q = f->prep->subs;
+        if (!f->prep->subs_left) {
+            return LDAPD_FALSE;
+        }
+    } else if (!ldapd_subs_build(e->a, f, ldapd_sub_digits, &q)) {
         return LDAPD_FALSE; /* no digit anywhere: cannot match a number */
     }
     /* A national initial ("030911") also runs as its E.164 form ("4930911"). */
@@ -277,7 +311,11 @@ static enum ldapd_tri ldapd_eval_subs(struct ldapd_entry *e, const struct ldapd_
     }
     bool fold = d->match != LDAPD_M_CE;
     struct ldapd_subs q;
-    ldapd_subs_build(e->a, f, fold ? ldapd_sub_fold : ldapd_sub_exact, &q);
+    if (f->prep != NULL) {
+        q = f->prep->subs;
+    } else {
+        ldapd_subs_build(e->a, f, fold ? ldapd_sub_fold : ldapd_sub_exact, &q);
+    }
     for (size_t i = 0; i < vals->n; i++) {
         struct str_view v = fold ? ldapd_fold(e->a, vals->v[i], true) : vals->v[i];
         if (ldapd_subs_match(v, &q)) {
@@ -289,15 +327,20 @@ static enum ldapd_tri ldapd_eval_subs(struct ldapd_entry *e, const struct ldapd_
 
 /* ------------------------------------------------------------------ items */
 
-enum ldapd_tri ldapd_match_equal(struct ldapd_entry *e, const struct ldapd_attr_def *d,
-        struct str_view assertion)
+static enum ldapd_tri ldapd_match_equal_prep(struct ldapd_entry *e,
+        const struct ldapd_attr_def *d, struct str_view assertion,
+        const struct ldapd_filter_prep *prep)
 {
     if (d->match == LDAPD_M_NONE) {
         return LDAPD_UNDEF;
     }
     if (d->match == LDAPD_M_PHONE) {
         struct ldapd_phone_assert as;
-        ldapd_phone_forms(e->op->cfg, assertion, as.d, sizeof(as.d), as.e, sizeof(as.e));
+        if (prep != NULL) {
+            as = prep->phone;
+        } else {
+            ldapd_phone_forms(e->op->cfg, assertion, as.d, sizeof(as.d), as.e, sizeof(as.e));
+        }
         if (as.d[0] == '\0') {
             return LDAPD_FALSE;
         }
@@ -319,13 +362,19 @@ enum ldapd_tri ldapd_match_equal(struct ldapd_entry *e, const struct ldapd_attr_
         }
         return LDAPD_FALSE;
     }
-    struct str_view as = ldapd_match_norm(e->a, d, assertion);
+    struct str_view as = prep != NULL ? prep->norm : ldapd_match_norm(e->a, d, assertion);
     for (size_t i = 0; i < vals->n; i++) {
         if (str_view_eq(ldapd_match_norm(e->a, d, vals->v[i]), as)) {
             return LDAPD_TRUE;
         }
     }
     return LDAPD_FALSE;
+}
+
+enum ldapd_tri ldapd_match_equal(struct ldapd_entry *e, const struct ldapd_attr_def *d,
+        struct str_view assertion)
+{
+    return ldapd_match_equal_prep(e, d, assertion, NULL);
 }
 
 static enum ldapd_tri ldapd_eval_order(struct ldapd_entry *e, const struct ldapd_attr_def *d,
@@ -335,7 +384,7 @@ static enum ldapd_tri ldapd_eval_order(struct ldapd_entry *e, const struct ldapd
         return LDAPD_UNDEF;
     }
     const struct ldapd_values *vals = ldapd_entry_values(e, d);
-    struct str_view as = ldapd_match_norm(e->a, d, f->value);
+    struct str_view as = f->prep != NULL ? f->prep->norm : ldapd_match_norm(e->a, d, f->value);
     for (size_t i = 0; i < vals->n; i++) {
         int c = ldapd_view_cmp(ldapd_match_norm(e->a, d, vals->v[i]), as);
         if (f->kind == LDAPD_FILTER_GE ? c >= 0 : c <= 0) {
@@ -350,7 +399,7 @@ static enum ldapd_tri ldapd_eval_item(struct ldapd_entry *e, const struct ldapd_
     if (!f->attr.valid) {
         return LDAPD_UNDEF;
     }
-    const struct ldapd_attr_def *d = ldapd_schema_find(f->attr.type);
+    const struct ldapd_attr_def *d = f->prep ? f->prep->d : ldapd_schema_find(f->attr.type);
     if (d == NULL) {
         return LDAPD_UNDEF; /* RFC 4511 4.5.1.7: unrecognised type */
     }
@@ -364,7 +413,7 @@ static enum ldapd_tri ldapd_eval_item(struct ldapd_entry *e, const struct ldapd_
         return ldapd_entry_values(e, d)->n > 0 ? LDAPD_TRUE : LDAPD_FALSE;
     case LDAPD_FILTER_EQUALITY:
     case LDAPD_FILTER_APPROX: /* approximate = equality, as slapd without soundex */
-        return ldapd_match_equal(e, d, f->value);
+        return ldapd_match_equal_prep(e, d, f->value, f->prep);
     case LDAPD_FILTER_SUBSTRINGS:
         return ldapd_eval_subs(e, d, f);
     case LDAPD_FILTER_GE:
@@ -415,5 +464,71 @@ enum ldapd_tri ldapd_filter_eval(struct ldapd_entry *e, const struct ldapd_filte
         return LDAPD_UNDEF; /* no extensible matching (issue 4 item 2) */
     default:
         return ldapd_eval_item(e, f);
+    }
+}
+
+/* ------------------------------------------------------------------ preparation */
+
+const struct ldapd_attr_def *ldapd_filter_attr(const struct ldapd_filter *f)
+{
+    if (!f->attr.valid) {
+        return NULL;
+    }
+    return f->prep != NULL ? f->prep->d : ldapd_schema_find(f->attr.type);
+}
+
+static void ldapd_prepare_item(struct arena *a, const struct kith_config *cfg,
+        struct ldapd_filter *f)
+{
+    struct ldapd_filter_prep *p = arena_new_obj(a, struct ldapd_filter_prep);
+    p->d = ldapd_schema_find(f->attr.type);
+    f->prep = p;
+    const struct ldapd_attr_def *d = p->d;
+    if (d == NULL || f->attr.options.len > 0 || (d->flags & LDAPD_AF_NEVER)) {
+        return; /* decided without values */
+    }
+    switch (f->kind) {
+    case LDAPD_FILTER_EQUALITY:
+    case LDAPD_FILTER_APPROX:
+        if (d->match == LDAPD_M_PHONE) {
+            ldapd_phone_forms(cfg, f->value, p->phone.d, sizeof(p->phone.d), p->phone.e,
+                    sizeof(p->phone.e));
+        } else if (d->id != LDAPD_A_OBJECTCLASS) {
+            p->norm = ldapd_match_norm(a, d, f->value);
+        }
+        break;
+    case LDAPD_FILTER_GE:
+    case LDAPD_FILTER_LE:
+        p->norm = ldapd_match_norm(a, d, f->value);
+        break;
+    case LDAPD_FILTER_SUBSTRINGS:
+        p->subs_left = ldapd_subs_build(a, f,
+                d->match == LDAPD_M_PHONE ? ldapd_sub_digits
+                : d->match == LDAPD_M_CE  ? ldapd_sub_exact
+                                          : ldapd_sub_fold,
+                &p->subs);
+        break;
+    default:
+        break;
+    }
+}
+
+void ldapd_filter_prepare(struct arena *a, const struct kith_config *cfg, struct ldapd_filter *f)
+{
+    switch (f->kind) {
+    case LDAPD_FILTER_AND:
+    case LDAPD_FILTER_OR:
+    case LDAPD_FILTER_NOT:
+        for (struct ldapd_filter *c = f->children; c != NULL; c = c->next) {
+            ldapd_filter_prepare(a, cfg, c); /* depth is bounded by the decoder (64) */
+        }
+        return;
+    case LDAPD_FILTER_EXTENSIBLE:
+        return;
+    default:
+        if (f->attr.valid) {
+            ldapd_prepare_item(a, cfg, f);
+        }
+        return;
     }
 }

@@ -7,7 +7,8 @@
  *                                   index holds every suffix of every name word)
  *   o, ou (company, department)     equality / initial: NAME (first word, prefix)
  *   mail                            equality: EMAIL; initial: EMAIL prefix; any/final:
- *                                   SUBSTR prefix (address parts start there)
+ *                                   SUBSTR prefix of the longest piece (the index holds
+ *                                   every suffix of every whole address)
  *   phone attributes (and ipPhone)  equality: PHONE_DIGITS and PHONE_E164 of the digits and
  *                                   the E.164 form; initial: the same as prefix lookups;
  *                                   no digit at all: no candidate
@@ -106,9 +107,28 @@ static struct ldapd_pnode *ldapd_pnode_new(struct arena *a)
     return p;
 }
 
+/* The substring index keeps the first 64 bytes of each suffix (store.h): a longer piece is
+ * looked up by its first 64 bytes, cut on a UTF-8 boundary (the matcher checks the rest). */
+#define LDAPD_SUBSTR_KEY_MAX 64
+
+static struct str_view ldapd_substr_key(struct str_view v)
+{
+    if (v.len <= LDAPD_SUBSTR_KEY_MAX) {
+        return v;
+    }
+    size_t n = LDAPD_SUBSTR_KEY_MAX;
+    while (n > 0 && ((unsigned char)v.ptr[n] & 0xc0) == 0x80) {
+        n--;
+    }
+    return str_view_make(v.ptr, n);
+}
+
 static void ldapd_lookup(struct ldapd_req *op, struct ldapd_pnode *p, enum store_index ix,
         struct str_view value, bool prefix)
 {
+    if (ix == STORE_IX_SUBSTR) {
+        value = ldapd_substr_key(value);
+    }
     if (value.len == 0) {
         return;
     }
@@ -213,15 +233,6 @@ static struct ldapd_pnode *ldapd_plan_name(struct ldapd_req *op, const struct ld
     return s;
 }
 
-static struct str_view ldapd_mail_piece(struct arena *a, struct str_view v)
-{
-    struct str_view f = ldapd_fold(a, v, false);
-    while (f.len && strchr(".@-_+ ", f.ptr[0]) != NULL) {
-        f.ptr++;
-        f.len--;
-    }
-    return f;
-}
 
 static struct ldapd_pnode *ldapd_plan_mail(struct ldapd_req *op, const struct ldapd_filter *f)
 {
@@ -237,13 +248,15 @@ static struct ldapd_pnode *ldapd_plan_mail(struct ldapd_req *op, const struct ld
         ldapd_lookup(op, s, STORE_IX_EMAIL, ldapd_fold(op->a, f->initial, false), true);
         return s;
     }
+    /* SUBSTR holds every suffix of every whole address: any piece of an address, also one
+     * starting inside a part ("ller" of anna.mueller@...), is a prefix of one of them. */
     struct str_view best = STR_VIEW_NULL;
     for (size_t i = 0; i < f->n_any; i++) {
-        struct str_view p = ldapd_mail_piece(op->a, f->any[i]);
+        struct str_view p = ldapd_fold(op->a, f->any[i], false);
         best = p.len > best.len ? p : best;
     }
     if (f->final.ptr) {
-        struct str_view p = ldapd_mail_piece(op->a, f->final);
+        struct str_view p = ldapd_fold(op->a, f->final, false);
         best = p.len > best.len ? p : best;
     }
     if (best.len == 0) {
@@ -493,7 +506,7 @@ static bool ldapd_stream_seen(struct ldapd_stream *st, const struct store_id *id
         return true;
     }
     if ((st->n + 1) * 2 > st->cap) {
-        size_t cap = st->cap ? st->cap * 2 : 256;
+        size_t cap = st->cap ? st->cap * 2 : 64;
         struct store_id *slots = calloc(cap, sizeof(*slots));
         if (slots == NULL) {
             abort();

@@ -41,6 +41,7 @@ const char ldapd_schema_arc[] = "1.3.6.1.4.1.32473";
 #define ENT    LDAPD_SRC_ENTITY
 #define CARD   LDAPD_SRC_CARD
 #define REL    LDAPD_SRC_REL
+#define META   LDAPD_SRC_META
 #define OPER   LDAPD_AF_OPER
 
 #define A(ID, NAME, ALIAS, OID, SYN, SUP, M, FL, SRC)                                         \
@@ -123,7 +124,7 @@ static const struct ldapd_attr_def ldapd_attrs[LDAPD_A__COUNT] = {
             "person, organization or department"),
     CRM(CRMFOLDER, "crmFolder", 3, S_DSTRING, CI, LDAPD_AF_SUBSTR, ENT,
             "address book holding the entity"),
-    CRM(CRMRELATIONSHIP, "crmRelationship", 4, S_DSTRING, LDAPD_M_CE, 0, ENT,
+    CRM(CRMRELATIONSHIP, "crmRelationship", 4, S_DSTRING, LDAPD_M_CE, 0, META,
             "type=...;target=...;rel=...;role=...;start=...;end="),
     CRM(CRMACTIVITY, "crmActivity", 5, S_DSTRING, LDAPD_M_CE, 0, ENT,
             "UTC date-time, type, CalDAV href, summary"),
@@ -135,19 +136,19 @@ static const struct ldapd_attr_def ldapd_attrs[LDAPD_A__COUNT] = {
     CRM(CRMVCARD, "crmVCard", 9, S_OCTET, LDAPD_M_OCTET, LDAPD_AF_SINGLE | LDAPD_AF_NEVER, CARD,
             "vCard 4.0, LDIF export only"),
     A(ENTRYUUID, "entryUUID", NULL, "1.3.6.1.1.16.4", S_UUID, NULL, LDAPD_M_UUID,
-            OPER | LDAPD_AF_SINGLE | LDAPD_AF_ORDER, ENT),
+            OPER | LDAPD_AF_SINGLE | LDAPD_AF_ORDER, META),
     A(CREATETIMESTAMP, "createTimestamp", NULL, "2.5.18.1", S_TIME, NULL, LDAPD_M_TIME,
-            OPER | LDAPD_AF_SINGLE | LDAPD_AF_ORDER, ENT),
+            OPER | LDAPD_AF_SINGLE | LDAPD_AF_ORDER, META),
     A(MODIFYTIMESTAMP, "modifyTimestamp", NULL, "2.5.18.2", S_TIME, NULL, LDAPD_M_TIME,
-            OPER | LDAPD_AF_SINGLE | LDAPD_AF_ORDER, ENT),
+            OPER | LDAPD_AF_SINGLE | LDAPD_AF_ORDER, META),
     A(SUBSCHEMASUBENTRY, "subschemaSubentry", NULL, "2.5.18.10", S_DN, NULL, LDAPD_M_DN,
-            OPER | LDAPD_AF_SINGLE, ENT),
+            OPER | LDAPD_AF_SINGLE, META),
     A(ENTRYDN, "entryDN", NULL, "1.3.6.1.1.20", S_DN, NULL, LDAPD_M_DN, OPER | LDAPD_AF_SINGLE,
-            ENT),
+            META),
     A(HASSUBORDINATES, "hasSubordinates", NULL, "2.5.18.9", S_BOOL, NULL, LDAPD_M_BOOL,
-            OPER | LDAPD_AF_SINGLE, ENT),
+            OPER | LDAPD_AF_SINGLE, META),
     A(STRUCTURALOBJECTCLASS, "structuralObjectClass", NULL, "2.5.21.9", S_OID, NULL,
-            LDAPD_M_OID, OPER | LDAPD_AF_SINGLE, ENT),
+            LDAPD_M_OID, OPER | LDAPD_AF_SINGLE, META),
     A(NAMINGCONTEXTS, "namingContexts", NULL, "1.3.6.1.4.1.1466.101.120.5", S_DN, NULL,
             LDAPD_M_DN, OPER, ENT),
     A(SUPPORTEDCONTROL, "supportedControl", NULL, "1.3.6.1.4.1.1466.101.120.13", S_OID, NULL,
@@ -179,6 +180,21 @@ const struct ldapd_attr_def *ldapd_schema_attr(enum ldapd_attr_id id)
     return id < LDAPD_A__COUNT ? &ldapd_attrs[id] : NULL;
 }
 
+/* Case-insensitive equality of an ASCII descriptor with a table name, without strlen. */
+static bool ldapd_name_eq(struct str_view type, const char *name)
+{
+    size_t i = 0;
+    for (; i < type.len; i++) {
+        unsigned char c = (unsigned char)type.ptr[i], n = (unsigned char)name[i];
+        c = c >= 'A' && c <= 'Z' ? (unsigned char)(c | 0x20) : c;
+        n = n >= 'A' && n <= 'Z' ? (unsigned char)(n | 0x20) : n;
+        if (n == '\0' || c != n) {
+            return false;
+        }
+    }
+    return name[i] == '\0';
+}
+
 static bool ldapd_is_crm(const struct ldapd_attr_def *d)
 {
     return d->id >= LDAPD_A_CRMID && d->id <= LDAPD_A_CRMVCARD;
@@ -196,12 +212,21 @@ static const char *ldapd_attr_oid(const struct ldapd_attr_def *d, char *buf, siz
 
 const struct ldapd_attr_def *ldapd_schema_find(struct str_view type)
 {
+    if (type.len == 0) {
+        return NULL;
+    }
+    /* RFC 4512 2.5: a descriptor starts with a letter, a numeric OID with a digit; only the
+     * (rare) numeric form needs the OIDs spelled out. Every filter item and selected
+     * attribute comes through here, so the name path does no formatting. */
+    bool numeric = type.ptr[0] >= '0' && type.ptr[0] <= '9';
     char oid[64];
     for (size_t i = 0; i < LDAPD_A__COUNT; i++) {
         const struct ldapd_attr_def *d = &ldapd_attrs[i];
-        if (str_view_eq_cstr_nocase(type, d->name) ||
-                (d->alias && str_view_eq_cstr_nocase(type, d->alias)) ||
-                str_view_eq(type, str_view_of(ldapd_attr_oid(d, oid, sizeof(oid))))) {
+        if (numeric) {
+            if (str_view_eq(type, str_view_of(ldapd_attr_oid(d, oid, sizeof(oid))))) {
+                return d;
+            }
+        } else if (ldapd_name_eq(type, d->name) || (d->alias && ldapd_name_eq(type, d->alias))) {
             return d;
         }
     }

@@ -7,10 +7,12 @@
  * candidate is checked for visibility, scope (its DN below the base) and the filter; the
  * attributes a client asked for decide which sources are built (ldapd_entry.c).
  *
- * Limits (CLIENTS.md B2.5): the size limit is the smaller of the client's and [ldap]
- * size_limit; when it cuts, exactly that many entries go out, then sizeLimitExceeded (4).
- * A paged search caps each page at the server limit instead, so paging can fetch a whole
- * address book (what paging is for); the client's own sizeLimit still bounds the total.
+ * Limits (CLIENTS.md B2.5): the size limit is the smaller of the client's and the server's
+ * maximum for the bound identity (ldapd_server_maxima: [ldap] size_limit for users, at most
+ * 100 for anonymous binds); when it cuts, exactly that many entries go out, then
+ * sizeLimitExceeded (4). A bound user's paged search caps each page at the server limit
+ * instead, so paging can fetch a whole address book (what paging is for); the client's own
+ * sizeLimit still bounds the total, and an anonymous one never gets past its maximum.
  * timeLimit likewise, with timeLimitExceeded (3) and the entries found so far.
  */
 #include "protocols/ldap/ldapd-internal.h"
@@ -42,10 +44,13 @@ struct ldapd_run {
     const struct ldapd_attr_def *sel[LDAPD_SEL_MAX];
     size_t n_sel;
     unsigned need; /* sources the selection needs */
+    const struct ldapd_attr_def *attrs_out[LDAPD_A__COUNT]; /* what entries carry, in table order */
+    size_t n_out;
     /* limits and counters */
     size_t size_limit; /* 0: none */
     size_t sent, matched, skip, page;
     bool size_exceeded, time_exceeded, more, stop;
+    bool may_fixed, may_user; /* ldapd_prescreen */
     unsigned ticks;
     /* sort / VLV */
     bool collect;
@@ -103,9 +108,22 @@ static void ldapd_select(struct ldapd_run *r)
         r->all_user = true;
     }
     (void)only_none; /* "1.1" alone: nothing selected, which is what we have */
-    r->need = r->all_user || r->all_oper ? LDAPD_SRC_ENTITY | LDAPD_SRC_CARD | LDAPD_SRC_REL : 0;
+    r->need = (r->all_user ? LDAPD_SRC_ALL : 0) | (r->all_oper ? LDAPD_SRC_ENTITY | LDAPD_SRC_META : 0);
     for (size_t i = 0; i < r->n_sel; i++) {
         r->need |= ldapd_schema_attr(r->sel[i]->alias_of)->source;
+    }
+    /* Decided once per search, not per entry. */
+    for (size_t i = 0; i < LDAPD_A__COUNT; i++) {
+        const struct ldapd_attr_def *d = ldapd_schema_attr((enum ldapd_attr_id)i);
+        bool oper = (d->flags & LDAPD_AF_OPER) != 0;
+        bool want = (oper ? r->all_oper : r->all_user) && d->alias_of == d->id &&
+                    !(d->flags & LDAPD_AF_NEVER);
+        for (size_t j = 0; j < r->n_sel && !want; j++) {
+            want = r->sel[j] == d;
+        }
+        if (want) {
+            r->attrs_out[r->n_out++] = d;
+        }
     }
 }
 
@@ -126,17 +144,8 @@ static int ldapd_send_entry(struct ldapd_run *r, struct ldapd_entry *e)
     ldapd_entry_load(e, r->need);
     struct ldapd_entry_writer w;
     ldapd_entry_begin(&w, r->m->msgid, e->dn, r->s->types_only);
-    for (size_t i = 0; i < LDAPD_A__COUNT; i++) {
-        const struct ldapd_attr_def *d = ldapd_schema_attr((enum ldapd_attr_id)i);
-        bool oper = (d->flags & LDAPD_AF_OPER) != 0;
-        bool want = (oper ? r->all_oper : r->all_user) && d->alias_of == d->id &&
-                    !(d->flags & LDAPD_AF_NEVER);
-        for (size_t j = 0; j < r->n_sel && !want; j++) {
-            want = r->sel[j] == d;
-        }
-        if (want) {
-            ldapd_put_attr(&w, e, d);
-        }
+    for (size_t i = 0; i < r->n_out; i++) {
+        ldapd_put_attr(&w, e, r->attrs_out[i]);
     }
     int rc = ldapd_entry_finish(&w, r->out);
     if (rc == 0) {
@@ -326,10 +335,64 @@ static int ldapd_user_cb(void *ctx, const struct store_user *u)
     return r->stop ? 1 : 0;
 }
 
+/* Can f be TRUE on an entry whose attributes are all among has[]? false only when it cannot
+ * (an item on an attribute the entry lacks is FALSE or Undefined; NOT is left undecided). */
+static bool ldapd_may_match(const struct ldapd_filter *f, const bool *has)
+{
+    switch (f->kind) {
+    case LDAPD_FILTER_AND:
+        for (const struct ldapd_filter *c = f->children; c != NULL; c = c->next) {
+            if (!ldapd_may_match(c, has)) {
+                return false;
+            }
+        }
+        return true;
+    case LDAPD_FILTER_OR:
+        for (const struct ldapd_filter *c = f->children; c != NULL; c = c->next) {
+            if (ldapd_may_match(c, has)) {
+                return true;
+            }
+        }
+        return false;
+    case LDAPD_FILTER_NOT:
+        return true;
+    case LDAPD_FILTER_EXTENSIBLE:
+        return false;
+    default: {
+        const struct ldapd_attr_def *d = ldapd_filter_attr(f);
+        return d != NULL && f->attr.options.len == 0 && has[d->alias_of];
+    }
+    }
+}
+
+/* Which of the fixed entries (suffix, containers) and users the filter could match at all:
+ * a caller-ID or autocomplete filter never builds them (they have no phone, no mail). */
+static void ldapd_prescreen(struct ldapd_run *r)
+{
+    static const enum ldapd_attr_id fixed[] = { LDAPD_A_OBJECTCLASS, LDAPD_A_DC, LDAPD_A_OU,
+        LDAPD_A_O, LDAPD_A_STRUCTURALOBJECTCLASS, LDAPD_A_HASSUBORDINATES, LDAPD_A_ENTRYDN,
+        LDAPD_A_SUBSCHEMASUBENTRY };
+    static const enum ldapd_attr_id user[] = { LDAPD_A_OBJECTCLASS, LDAPD_A_UID, LDAPD_A_CN,
+        LDAPD_A_DISPLAYNAME, LDAPD_A_SN, LDAPD_A_MAIL, LDAPD_A_SEEALSO,
+        LDAPD_A_STRUCTURALOBJECTCLASS, LDAPD_A_CREATETIMESTAMP, LDAPD_A_MODIFYTIMESTAMP,
+        LDAPD_A_HASSUBORDINATES, LDAPD_A_ENTRYDN, LDAPD_A_SUBSCHEMASUBENTRY };
+    bool has[LDAPD_A__COUNT] = { false };
+    for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++) {
+        has[fixed[i]] = true;
+    }
+    r->may_fixed = ldapd_may_match(r->s->filter, has);
+    memset(has, 0, sizeof(has));
+    for (size_t i = 0; i < sizeof(user) / sizeof(user[0]); i++) {
+        has[user[i]] = true;
+    }
+    r->may_user = ldapd_may_match(r->s->filter, has);
+}
+
 static void ldapd_walk(struct ldapd_run *r)
 {
     const struct ldapd_target *t = &r->target;
     struct ldapd_req *op = r->op;
+    ldapd_prescreen(r);
     switch (t->kind) {
     case LDAPD_T_ROOT_DSE:
         ldapd_consider(r, ldapd_dit_root_dse(op));
@@ -343,10 +406,10 @@ static void ldapd_walk(struct ldapd_run *r)
     default:
         break;
     }
-    if (t->kind == LDAPD_T_SUFFIX) {
+    if (t->kind == LDAPD_T_SUFFIX && r->may_fixed) {
         ldapd_consider(r, ldapd_dit_suffix(op));
     }
-    for (int c = 0; c < LDAPD_OU__COUNT && !r->stop; c++) {
+    for (int c = 0; c < LDAPD_OU__COUNT && !r->stop && r->may_fixed; c++) {
         if (t->kind == LDAPD_T_SUFFIX || (t->kind == LDAPD_T_CONTAINER && (int)t->container == c)) {
             ldapd_consider(r, ldapd_dit_container(op, (enum ldapd_container)c));
         }
@@ -356,7 +419,7 @@ static void ldapd_walk(struct ldapd_run *r)
     }
     bool users = t->kind == LDAPD_T_SUFFIX ||
                  (t->kind == LDAPD_T_CONTAINER && t->container == LDAPD_OU_USERS);
-    if (users && !r->stop && !op->anonymous && r->scope != LDAPD_SCOPE_BASE) {
+    if (users && r->may_user && !r->stop && !op->anonymous && r->scope != LDAPD_SCOPE_BASE) {
         store_user_list(op->txn, ldapd_user_cb, r);
     }
 }
@@ -420,20 +483,36 @@ static void ldapd_done_ctrl(struct ldapd_done *d, const char *oid, struct str_vi
         .value = value };
 }
 
+void ldapd_server_maxima(const struct kith_config *cfg, bool anonymous, size_t *size_out,
+        unsigned *secs_out)
+{
+    size_t size = cfg->ldap_size_limit;
+    unsigned secs = cfg->ldap_time_limit;
+    if (anonymous) {
+        size = size == 0 || size > LDAPD_ANON_SIZE_LIMIT ? LDAPD_ANON_SIZE_LIMIT : size;
+        secs = secs == 0 || secs > LDAPD_ANON_TIME_LIMIT ? LDAPD_ANON_TIME_LIMIT : secs;
+    }
+    *size_out = size;
+    *secs_out = secs;
+}
+
 static void ldapd_limits(struct ldapd_run *r)
 {
-    const struct kith_config *cfg = r->op->cfg;
     const struct ldapd_search *s = r->s;
-    size_t server = cfg->ldap_size_limit;
+    size_t server;
+    unsigned secs;
+    ldapd_server_maxima(r->op->cfg, r->op->anonymous, &server, &secs);
     size_t client = s->size_limit > 0 ? (size_t)s->size_limit : 0;
     if (r->m->paged) {
         size_t page = r->m->paged->size > 0 ? (size_t)r->m->paged->size : 0;
         r->page = server && (page == 0 || page > server) ? server : page;
         r->size_limit = client;
+        if (r->op->anonymous && (client == 0 || client > server)) {
+            r->size_limit = server; /* paging must not let anonymous harvest the directory */
+        }
     } else {
         r->size_limit = client && (server == 0 || client < server) ? client : server;
     }
-    unsigned secs = cfg->ldap_time_limit;
     if (s->time_limit > 0 && (secs == 0 || (unsigned)s->time_limit < secs)) {
         secs = (unsigned)s->time_limit;
     }
@@ -489,7 +568,7 @@ static int ldapd_check_controls(struct ldapd_run *r, struct ldapd_done *d, uint6
     }
     if (m->vlv && m->sort == NULL) {
         d->res.diag = STR_VIEW_LIT("virtual list view needs server-side sorting");
-        return 60; /* sortControlMissing (vlv-09 7) */
+        return LDAPD_SORT_CONTROL_MISSING;
     }
     if (m->vlv && m->paged) {
         d->res.diag = STR_VIEW_LIT("virtual list view and paged results cannot be combined");
@@ -545,6 +624,7 @@ static void ldapd_search_run(struct ldapd_run *r, struct ldapd_done *d)
         return;
     }
     ldapd_limits(r);
+    ldapd_filter_prepare(r->op->a, r->op->cfg, r->s->filter);
     ldapd_walk(r);
     if (r->collect && r->err == 0) {
         ldapd_finish_sorted(r, d);
