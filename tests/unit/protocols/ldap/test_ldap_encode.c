@@ -217,6 +217,74 @@ static void test_entry_writer_builds_attributes_incrementally(void **state)
     ber_free(ber, 1);
 }
 
+/* The same entry DER-encoded by liblber, as the writer did before it encoded by itself. */
+static struct berval *lber_entry(int32_t msgid, const char *dn, bool types_only, size_t n_attrs,
+        const char *const *types, const struct str_view *vals, size_t n_vals)
+{
+    BerElement *ber = ber_alloc_t(LBER_USE_DER);
+    assert_int_not_equal(ber_printf(ber, "{it{s{", (ber_int_t)msgid, (ber_tag_t)0x64, dn), -1);
+    for (size_t i = 0; i < n_attrs; i++) {
+        if (types_only) {
+            assert_int_not_equal(ber_printf(ber, "{s[]}", types[i]), -1);
+            continue;
+        }
+        assert_int_not_equal(ber_printf(ber, "{s[", types[i]), -1);
+        for (size_t j = 0; j < n_vals; j++) {
+            assert_int_not_equal(ber_printf(ber, "o", vals[j].ptr, (ber_len_t)vals[j].len), -1);
+        }
+        assert_int_not_equal(ber_printf(ber, "]}"), -1);
+    }
+    assert_int_not_equal(ber_printf(ber, "}}}"), -1);
+    struct berval *bv = NULL;
+    assert_int_equal(ber_flatten(ber, &bv), 0);
+    ber_free(ber, 1);
+    return bv;
+}
+
+static void check_entry_bytes(int32_t msgid, bool types_only, size_t n_attrs,
+        const struct str_view *vals, size_t n_vals)
+{
+    static char names[200][8];
+    const char *types[200];
+    for (size_t i = 0; i < n_attrs; i++) {
+        snprintf(names[i], sizeof(names[i]), "a%zu", i);
+        types[i] = names[i];
+    }
+    const char *dn = "uid=5f0c1a2b-0000-4000-8000-000000000001,ou=People,dc=example,dc=com";
+    struct ldapd_entry_writer w;
+    ldapd_entry_begin(&w, msgid, str_view_of(dn), types_only);
+    for (size_t i = 0; i < n_attrs; i++) {
+        ldapd_entry_attr(&w, str_view_of(types[i]), vals, n_vals);
+    }
+    assert_int_equal(ldapd_entry_finish(&w, g_out), 0);
+    struct berval *want = lber_entry(msgid, dn, types_only, n_attrs, types, vals, n_vals);
+    size_t len = evbuffer_get_length(g_out);
+    assert_int_equal(len, want->bv_len);
+    assert_memory_equal(evbuffer_pullup(g_out, (ev_ssize_t)len), want->bv_val, len);
+    evbuffer_drain(g_out, len);
+    ber_bvfree(want);
+}
+
+static void test_entry_writer_bytes_equal_liblber_der_for_every_length_form(void **state)
+{
+    static char big[70000];
+    memset(big, 'x', sizeof(big));
+    const size_t sizes[] = { 0, 1, 127, 128, 255, 256, 65535, 65536, sizeof(big) };
+    const int32_t ids[] = { 1, 127, 128, 255, 256, 32767, 32768, 8388608, 2147483647 };
+    for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+        struct str_view v[2] = { str_view_make(big, sizes[i]), STR_VIEW_LIT("second") };
+        check_entry_bytes(ids[i], false, 1, v, 2);
+        check_entry_bytes(ids[i], false, 3, v, 1);
+    }
+    /* More attributes and values than the writer holds inline, and typesOnly. */
+    struct str_view many[60];
+    for (size_t i = 0; i < 60; i++) {
+        many[i] = str_view_make(big, i * 3);
+    }
+    check_entry_bytes(7, false, 120, many, 60);
+    check_entry_bytes(7, true, 120, many, 60);
+}
+
 static void test_entry_writer_misuse_appends_nothing(void **state)
 {
     struct ldapd_entry_writer w;
@@ -339,6 +407,7 @@ int main(void)
         cmocka_unit_test(test_entry_writer_builds_attributes_incrementally),
         cmocka_unit_test(test_entry_writer_misuse_appends_nothing),
         cmocka_unit_test(test_whoami_answers_dn_user_and_anonymous),
+        cmocka_unit_test(test_entry_writer_bytes_equal_liblber_der_for_every_length_form),
         cmocka_unit_test(test_notice_of_disconnection_is_unsolicited),
         cmocka_unit_test(test_extended_response_with_name_and_value_and_compare),
     };

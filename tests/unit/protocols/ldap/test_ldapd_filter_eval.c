@@ -21,6 +21,8 @@ static int teardown(void **state)
     return 0;
 }
 
+/* The result on the entity, checked to be the same with the filter prepared as a search
+ * prepares it (assertions normalised once) and unprepared (compare, sort keys). */
 static enum ldapd_tri eval_on(const char *uuid, const char *filter)
 {
     struct store_entity ent;
@@ -28,7 +30,32 @@ static enum ldapd_tri eval_on(const char *uuid, const char *filter)
     assert_non_null(e);
     enum ldapd_tri r = ldapd_filter_eval(e, tfilter(ts->a, filter));
     ldapd_entry_free(&e);
+    e = tentry(ts, uuid, &ent);
+    struct ldapd_filter *f = tfilter(ts->a, filter);
+    ldapd_filter_prepare(ts->a, &ts->cfg, f);
+    enum ldapd_tri prepared = ldapd_filter_eval(e, f);
+    ldapd_entry_free(&e);
+    assert_int_equal(prepared, r);
     return r;
+}
+
+static void test_prepared_filters_evaluate_like_unprepared_ones(void **state)
+{
+    static const char *const filters[] = { "(cn=Anna Müller)", "(cn=*ÜLL*)", "(sn>=m)",
+        "(sn<=b)", "(mail=*@acme.example)", "(mail=ANNA*)", "(telephoneNumber=030*)",
+        "(telephoneNumber=*0000)", "(telephoneNumber=x*)", "(objectClass=inetOrgPerson)",
+        "(objectClass=2.5.6.6)", "(crmFolder=cr*)", "(IMHandle=x)", "(cn;lang-de=x)",
+        "(crmVCard=*)", "(jpegPhoto=x)", "(!(o=Acme*))", "(&(o=acme gmbh)(ou=sales))",
+        "(|(cn=*ll*)(mail=*ll*)(sn=*ll*)(givenName=*ll*))", "(createTimestamp>=2000)",
+        "(entryUUID=" T_ANNA ")", "(crmKind=department)", "(title~=einkäuferin)" };
+    static const char *const ids[] = { T_ANNA, T_BILL, T_ACME, T_SALES };
+    size_t true_seen = 0;
+    for (size_t i = 0; i < sizeof(filters) / sizeof(filters[0]); i++) {
+        for (size_t j = 0; j < sizeof(ids) / sizeof(ids[0]); j++) {
+            true_seen += eval_on(ids[j], filters[i]) == LDAPD_TRUE;
+        }
+    }
+    assert_true(true_seen > 10); /* the list exercises matches, not only misses */
 }
 
 static void test_case_ignore_matches_with_unicode_folding(void **state)
@@ -104,6 +131,7 @@ int main(void)
         cmocka_unit_test(test_unknown_attribute_and_extensible_are_undefined),
         cmocka_unit_test(test_object_class_presence_and_ordering),
         cmocka_unit_test(test_card_attributes_and_relation_dns),
+        cmocka_unit_test(test_prepared_filters_evaluate_like_unprepared_ones),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -102,6 +102,19 @@ static void test_streaming_hands_each_candidate_once(void **state)
             ERR_NOT_FOUND);
 }
 
+static void test_mail_infix_inside_an_address_part_is_found_by_index(void **state)
+{
+    /* "uell" starts inside "mueller": only the whole-address suffixes hold it. */
+    assert_int_equal(plan("(mail=*uell*)", T_ANNA), 1);
+    assert_int_equal(plan("(mail=*R@ACME.EX*)", T_ANNA), 1);
+    assert_int_equal(plan("(mail=*ll@acme.example)", T_BILL), 1);
+    /* A piece longer than the 64 indexed bytes is looked up by its first 64. */
+    assert_int_equal(plan("(mail=*zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz*)",
+                             NULL), 0);
+    assert_int_equal(plan("(cn=*müllermüllermüllermüllermüllermüllermüllermüllermüllermüller*)",
+                             NULL), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -111,6 +124,7 @@ int main(void)
         cmocka_unit_test(test_and_takes_smallest_child_and_or_needs_every_child),
         cmocka_unit_test(test_uid_and_kind_resolve_directly),
         cmocka_unit_test(test_streaming_hands_each_candidate_once),
+        cmocka_unit_test(test_mail_infix_inside_an_address_part_is_found_by_index),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
