@@ -93,8 +93,8 @@ bool caldav_data_req_verbatim(const struct caldav_data_req *dq);
 void caldav_data_render(const struct caldav_data_req *dq, const struct caldav_object *obj,
         struct strbuf *sb);
 
-/* Rendered calendar-data (already XML-escaped) per (revision, request), render_cache.c.
- * Only requests that rebuild the object without a comp/prop selection are cached. */
+/* Rendered calendar-data (already XML-escaped) per (revision, request), render_cache.c:
+ * the stored bytes, and expand / limit-recurrence-set; not comp/prop selections. */
 struct caldav_render_stats {
     uint64_t hits, misses, clears;
     size_t entries, bytes;

@@ -47,7 +47,9 @@ bool caldav_calendar_data(void *ctx, const struct dav_prop_ctx *pc, const struct
         }
     }
     if (caldav_data_req_verbatim(&dq)) {
+        size_t at = sb->len;
         strbuf_append_xml_escaped(sb, r.body); /* the stored bytes (MAPPING.md decision 2) */
+        caldav_render_cache_put(&dq, r.rev, str_view_make(sb->ptr + at, sb->len - at));
         return true;
     }
     struct caldav_object parsed;

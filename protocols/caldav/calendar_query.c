@@ -3,11 +3,13 @@
  *
  * Candidates first: when the filter has a time-range on the object's component, the
  * store's time-range records (first and last instance, written at PUT by time_range.c)
- * give the objects whose span overlaps, so a one-month query over a big calendar parses
- * only what may match; other filters list every object. Each candidate is then parsed
- * once, checked exactly (filter.c: recurrences, overrides, the RFC 4791 9.9 tables) and,
- * when it matches, rendered from that same parse (expand, limit-recurrence-set, comp/prop
- * selection). Every candidate gets a scratch arena of its own, so memory stays flat.
+ * give the objects whose span overlaps; other filters list every object. Open-ended
+ * recurring objects overlap every range, so each candidate is then decided by its
+ * instance index (instance_index.c) when the filter is a plain component/time-range one
+ * and the range lies inside the indexed window: no libical at all. Only the rest are
+ * parsed and checked exactly (filter.c). Matches are written from the stored bytes, or,
+ * for expand / limit-recurrence-set, from the render cache (render_cache.c) or a parse.
+ * Every candidate gets a scratch arena of its own, so memory stays flat.
  */
 #include "protocols/caldav/caldav-filter.h"
 

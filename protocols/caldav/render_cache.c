@@ -1,6 +1,6 @@
 /*
- * render_cache.c: rendered calendar-data per (object revision, data request), for the
- * requests that rebuild the object (expand, limit-recurrence-set).
+ * render_cache.c: rendered calendar-data per (object revision, data request): the stored
+ * bytes XML-escaped, and the objects rebuilt for expand and limit-recurrence-set.
  *
  * A store revision names one body for ever (store.h: the strong ETag), so an entry never
  * goes stale: a changed object has a new revision and simply misses. The cache is per
@@ -21,7 +21,7 @@
 struct caldav_rc_key {
     uint64_t rev;
     int64_t ef, et, lf, lt; /* expand and limit-recurrence-set ranges (0 when unset) */
-    unsigned flags;         /* 1: expand set, 2: limit set */
+    unsigned flags;         /* 1: expand set, 2: limit set, 4: verbatim */
 };
 
 struct caldav_rc_entry {
@@ -37,11 +37,15 @@ static struct caldav_render_stats caldav_rc_stats;
 static bool caldav_rc_key_of(const struct caldav_data_req *dq, uint64_t rev,
         struct caldav_rc_key *k)
 {
-    if (rev == 0 || dq->sel != NULL || (!dq->expand.set && !dq->limit_rs.set)) {
+    if (rev == 0 || dq->sel != NULL) {
         return false;
     }
     memset(k, 0, sizeof(*k));
     k->rev = rev;
+    if (!dq->expand.set && !dq->limit_rs.set) {
+        k->flags = 4; /* the stored bytes, escaped */
+        return true;
+    }
     if (dq->expand.set) {
         k->flags |= 1;
         k->ef = dq->expand.from;
