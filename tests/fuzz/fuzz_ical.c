@@ -1,7 +1,8 @@
 /*
  * fuzz_ical: iCalendar input through what a PUT runs (caldav_ical_check: parse, one UID,
  * TZIDs) and what the index and queries run on it (the stored span, a bounded expansion
- * of one month, the expanded and limited calendar-data renderings).
+ * of one month, the instance index checked against the parse, the expanded and limited
+ * calendar-data renderings).
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -35,6 +36,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         const int64_t march = 1772323200; /* 2026-03-01T00:00:00Z */
         caldav_expand(&obj, march, march + 31 * 86400, fuzz_count, &n, NULL);
         caldav_object_overlaps(&obj, INT64_MIN, march);
+        /* The instance index must agree with the parse wherever it answers. */
+        struct strbuf ixb;
+        strbuf_init(&ixb, a, 256);
+        caldav_index_build(&obj, 5, march, &ixb);
+        struct caldav_index ix;
+        if (!caldav_index_read(strbuf_view(&ixb), 5, &ix)) {
+            __builtin_trap();
+        }
+        for (int64_t from = march - 40 * 86400; from < march + 60 * 86400; from += 9 * 86400) {
+            int got = caldav_index_overlaps(&ix, from, from + 5 * 86400);
+            if (got >= 0 && (got == 1) != caldav_object_overlaps(&obj, from, from + 5 * 86400)) {
+                __builtin_trap();
+            }
+        }
         struct caldav_data_req dq = { 0 };
         dq.expand = (struct caldav_tr){ true, march, march + 7 * 86400 };
         struct strbuf sb;
