@@ -102,6 +102,9 @@ void strbuf_appendf(struct strbuf *sb, const char *fmt, ...)
 
 void strbuf_append_xml_escaped(struct strbuf *sb, struct str_view v)
 {
+    if (v.len == 0) {
+        return; /* v.ptr may be NULL: no arithmetic on it */
+    }
     size_t start = 0;
     for (size_t i = 0; i < v.len; i++) {
         const char *rep = NULL;
