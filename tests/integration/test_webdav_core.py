@@ -8,7 +8,7 @@ import time
 import unittest
 import xml.etree.ElementTree as ET
 
-from kith_harness import KithTestCase, gen_cards
+from kith_harness import KithTestCase, gen_cards, scaled
 
 D = "{DAV:}"
 C = "{urn:ietf:params:xml:ns:carddav}"
@@ -362,9 +362,11 @@ class TestWebdavCore(KithTestCase):
         sys_note = "VmHWM %d kB -> %d kB (RssAnon %d kB), %d bytes in %.2f s" % (
             before, after, anon, len(body), elapsed)
         print(sys_note)
-        self.assertLess(anon, 16 * 1024, sys_note)
-        self.assertLess(after, 60 * 1024, sys_note)
-        self.assertLess(after - before, 20 * 1024, sys_note)
+        # ASan's shadow memory and quarantine triple what a request allocates; the bounds
+        # still catch a body built whole in memory (2.4 MB per 5,000 cards).
+        self.assertLess(anon, scaled(16, 64) * 1024, sys_note)
+        self.assertLess(after, scaled(60, 180) * 1024, sys_note)
+        self.assertLess(after - before, scaled(20, 60) * 1024, sys_note)
 
 
 if __name__ == "__main__":
