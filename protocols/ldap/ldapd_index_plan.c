@@ -550,7 +550,14 @@ int ldapd_plan_stream(struct ldapd_req *op, const struct ldapd_filter *f,
         return ERR_NOT_FOUND;
     }
     struct ldapd_stream st = { fn, ctx, NULL, 0, 0 };
-    int rc = ldapd_pnode_run(op, p, ldapd_stream_id, &st);
+    int rc;
+    if (p->set->n == 0 && p->n_lks == 1) {
+        /* One lookup hands each id once already (store.h): Thunderbird's OR collapses to
+         * a single SUBSTR walk, a caller-ID lookup to one index key. */
+        rc = ldapd_pnode_run(op, p, fn, ctx);
+    } else {
+        rc = ldapd_pnode_run(op, p, ldapd_stream_id, &st);
+    }
     free(st.slots);
     return rc > 0 ? 0 : rc;
 }
