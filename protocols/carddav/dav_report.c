@@ -31,6 +31,9 @@ static bool dav_report_dead(const struct dav_prop_ctx *pc, struct dav_qname q, s
 {
     const struct dav_target *t = pc->target;
     struct dav_dead_find f = { dav_qname_key(pc->a, q), STR_VIEW_NULL, false };
+    if (dav_prop_internal_key(f.key)) {
+        return false; /* Kith's own records (the CalDAV instance index) are never shown */
+    }
     store_prop_list(pc->txn, t->coll.id, t->res.name, dav_report_dead_cb, &f);
     if (f.found) {
         strbuf_append_view(sb, f.value);
