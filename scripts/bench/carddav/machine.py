@@ -7,6 +7,7 @@ was. Linux only; Python standard library only.
 """
 import os
 import threading
+import time
 
 
 def proc_status(pid, key):
@@ -117,3 +118,19 @@ class CpuWindow:
 def loadavg():
     with open("/proc/loadavg") as f:
         return f.read().split()[:3]
+
+
+def wait_idle(pid, limit=180.0, step=0.3):
+    """Wait until the process used no more than one clock tick of CPU in `step` seconds,
+    at most `limit` seconds; returns the seconds waited. A server may still be working
+    on requests whose client (wrk) has gone: Radicale finishes a 40-second PROPFIND it
+    can no longer send, and that would be charged to the next server's run."""
+    start = time.monotonic()
+    prev = proc_ticks(pid)
+    while prev is not None and time.monotonic() - start < limit:
+        time.sleep(step)
+        cur = proc_ticks(pid)
+        if cur is None or cur[2] - prev[2] <= 1:
+            break
+        prev = cur
+    return time.monotonic() - start
