@@ -14,7 +14,6 @@
 #include "src/arena.h"
 #include "src/config.h"
 #include "src/err.h"
-#include "src/passwd.h"
 #include "storage/store.h"
 
 struct dav_app *dav_app_new(const struct kith_config *cfg, struct store *store)
@@ -31,31 +30,6 @@ void dav_app_free(struct dav_app **app)
 {
     free(*app);
     *app = NULL;
-}
-
-int dav_auth(void *ctx, const char *user, const char *password)
-{
-    struct dav_app *app = ctx;
-    struct store_txn *t;
-    int rc = store_txn_begin(app->store, false, &t);
-    if (rc != 0) {
-        return rc;
-    }
-    struct store_user u;
-    rc = store_user_get(t, str_view_of(user), &u);
-    if (rc == ERR_NOT_FOUND && strchr(user, '@') != NULL) {
-        rc = store_user_find_by_email(t, str_view_of(user), &u);
-    }
-    if (rc == 0) {
-        /* The hash view lives in the map: verify before the transaction ends. */
-        char hash[256];
-        snprintf(hash, sizeof(hash), "%.*s", STR_VIEW_FMT(u.password_hash));
-        rc = passwd_verify(password, hash) ? 0 : ERR_DENIED;
-    } else if (rc == ERR_NOT_FOUND) {
-        rc = ERR_DENIED;
-    }
-    store_txn_abort(&t);
-    return rc;
 }
 
 bool dav_auth_needed(void *ctx, const struct http_request *req)
