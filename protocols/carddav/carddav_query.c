@@ -13,7 +13,9 @@
  *   FN    equals: a token as a whole word; starts-with: the first token as a word prefix;
  *         contains / ends-with: a token as a prefix of a word suffix (STORE_IX_SUBSTR,
  *         which covers a word's first 64 bytes only: a longer word is a known gap);
- *   EMAIL equals: the address; starts-with: an address prefix; others scan;
+ *   EMAIL equals: the address; starts-with: an address prefix; contains / ends-with: the
+ *         value as a prefix of an address suffix (STORE_IX_SUBSTR, first 64 bytes of each
+ *         address: an infix beyond them is the same known gap as for long words);
  *   TEL   equals / starts-with: the digits (digit extraction keeps equality and prefixes).
  *
  * Limits (RFC 6352 8.6.1): <C:limit><C:nresults> or CARDDAV_QUERY_MAX, whichever is
@@ -27,6 +29,7 @@
 
 #include "src/arena.h"
 #include "src/err.h"
+#include "src/utf8.h"
 
 #define CARDDAV_TOKEN_MAX 64 /* the substring index holds a word's first 64 bytes */
 
@@ -117,11 +120,18 @@ static bool carddav_text_lookup(struct arena *a, struct str_view name,
         return true;
     }
     if (str_view_eq_cstr_nocase(name, "EMAIL")) {
-        if ((m != CARDDAV_MATCH_EQUALS && m != CARDDAV_MATCH_STARTS) || tm->raw.len == 0 ||
-            tm->raw.len > CARDDAV_TOKEN_MAX) {
+        if (tm->raw.len == 0 || tm->raw.len > CARDDAV_TOKEN_MAX) {
             return false;
         }
-        *out = (struct carddav_lookup){ STORE_IX_EMAIL, tm->raw, m == CARDDAV_MATCH_STARTS };
+        if (m == CARDDAV_MATCH_EQUALS || m == CARDDAV_MATCH_STARTS) {
+            *out = (struct carddav_lookup){ STORE_IX_EMAIL, tm->raw, m == CARDDAV_MATCH_STARTS };
+            return true;
+        }
+        /* contains / ends-with: STORE_IX_SUBSTR holds every suffix of the first 64 bytes of
+         * every address, so a prefix lookup finds each address containing the value (the
+         * value's first 48 bytes: a superset, checked on the card afterwards). */
+        struct str_view v = str_view_make(tm->raw.ptr, utf8_cut(tm->raw, 48));
+        *out = (struct carddav_lookup){ STORE_IX_SUBSTR, v, true };
         return true;
     }
     if (str_view_eq_cstr_nocase(name, "TEL")) {

@@ -143,6 +143,13 @@ class ReportTests(DavTestCase):
         rs, _ = self.query('<C:prop-filter name="EMAIL"><C:text-match match-type="ends-with">'
                            'example.org</C:text-match></C:prop-filter>')
         self.assertEqual(self.hrefs(rs), ["cem.vcf"])
+        # contains, through the substring index: an infix of the local part, any case
+        rs, _ = self.query('<C:prop-filter name="EMAIL"><C:text-match match-type="contains">'
+                           'NA.MUEL</C:text-match></C:prop-filter>')
+        self.assertEqual(self.hrefs(rs), ["anna.vcf"])
+        rs, _ = self.query('<C:prop-filter name="EMAIL"><C:text-match match-type="contains">'
+                           '@build.</C:text-match></C:prop-filter>')
+        self.assertEqual(self.hrefs(rs), ["bob.vcf"])
 
     def test_query_tel_and_negation_and_not_defined(self):
         rs, _ = self.query('<C:prop-filter name="TEL"><C:text-match match-type="starts-with">'
