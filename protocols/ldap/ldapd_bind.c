@@ -32,8 +32,10 @@
 #include "src/log.h"
 #include "src/passwd.h"
 
+/* The key also covers the user's stored hash (stamp), so a password change or a deleted
+ * user takes effect at the next bind, not when the entry expires. */
 static void ldapd_bind_key(const struct ldapd_server *srv, struct str_view name,
-        struct str_view password, uint8_t key[32])
+        struct str_view password, struct str_view stamp, uint8_t key[32])
 {
     EVP_MD_CTX *md = EVP_MD_CTX_new();
     unsigned n = 32;
@@ -42,6 +44,8 @@ static void ldapd_bind_key(const struct ldapd_server *srv, struct str_view name,
             EVP_DigestUpdate(md, name.ptr, name.len) != 1 ||
             EVP_DigestUpdate(md, "", 1) != 1 ||
             EVP_DigestUpdate(md, password.ptr, password.len) != 1 ||
+            EVP_DigestUpdate(md, "", 1) != 1 ||
+            EVP_DigestUpdate(md, stamp.ptr ? stamp.ptr : "", stamp.len) != 1 ||
             EVP_DigestFinal_ex(md, key, &n) != 1) {
         memset(key, 0, 32); /* matches no entry: we fall back to the real check */
         key[0] = 1;
@@ -106,6 +110,27 @@ static int ldapd_bind_user(struct ldapd_server *srv, struct store_txn *t, struct
     return store_user_get(t, name, u);
 }
 
+/* The stored password hash of the user a bind name stands for (copied into buf), or an
+ * empty view when there is none: one read, so every bind can key the cache on it. */
+static struct str_view ldapd_bind_stamp(struct ldapd_server *srv, struct str_view name, char *buf,
+        size_t size)
+{
+    struct str_view out = STR_VIEW_NULL;
+    struct store_txn *t;
+    if (store_txn_begin(srv->store, false, &t) != 0) {
+        return out;
+    }
+    struct arena *a = arena_new(1024);
+    struct store_user u;
+    if (ldapd_bind_user(srv, t, a, name, &u) == 0 && u.password_hash.len < size) {
+        memcpy(buf, u.password_hash.ptr, u.password_hash.len);
+        out = str_view_make(buf, u.password_hash.len);
+    }
+    arena_free(&a);
+    store_txn_abort(&t);
+    return out;
+}
+
 int ldapd_bind_check(struct ldapd_server *srv, struct str_view name, struct str_view password,
         char *user_out)
 {
@@ -162,7 +187,9 @@ static int ldapd_bind_simple(struct ldapd_conn *lc, const struct ldapd_bind *b,
         return LDAPD_CONFIDENTIALITY_REQUIRED;
     }
     uint8_t key[32];
-    ldapd_bind_key(srv, b->name, b->password, key);
+    char stamp[256];
+    ldapd_bind_key(srv, b->name, b->password, ldapd_bind_stamp(srv, b->name, stamp, sizeof(stamp)),
+            key);
     time_t now = time(NULL);
     const char *cached = ldapd_cache_find(srv, key, now);
     char user[LDAPD_USER_MAX];

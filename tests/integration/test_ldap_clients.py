@@ -244,6 +244,18 @@ class LdapClients(kh.KithTestCase):
                            "cn", bind=False)
             self.assertEqual(r.returncode, 0, r.stderr)
 
+    def test_password_change_applies_to_the_next_bind(self):
+        # The first bind fills the bind cache; the change must not wait for it to expire.
+        r = ldapsearch(self.ldap_port, "-b", SUFFIX, "(sn=Müller)", "cn")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertOk(self.kith.run("user", "passwd", "alice", "--password-stdin",
+                                    stdin="a-new-password\n"))
+        r = ldapsearch(self.ldap_port, "-b", SUFFIX, "(sn=Müller)", "cn")
+        self.assertIn("Invalid credentials (49)", r.stderr)
+        r = ldapsearch(self.ldap_port, "-D", USER_DN, "-w", "a-new-password", "-b", SUFFIX,
+                       "(sn=Müller)", "cn", bind=False)
+        self.assertEqual(r.returncode, 0, r.stderr)
+
     def test_read_only_compare_limits_and_critical_controls(self):
         c = self.conn3()
         dn = "uid=%s,ou=People,%s" % (ANNA, SUFFIX)
