@@ -1,5 +1,7 @@
 #include "storage/record.h"
 
+#include <string.h>
+
 #include "src/arena.h"
 
 void rec_writer_init(struct rec_writer *w, struct arena *a)
@@ -83,4 +85,45 @@ uint64_t store_be64_get(const uint8_t *p)
         v = (v << 8) | p[i];
     }
     return v;
+}
+
+void rec_decode(struct str_view v, const struct rec_field *fields, size_t n, void *out)
+{
+    struct rec_reader r;
+    rec_reader_init(&r, v.ptr, v.len);
+    uint8_t tag;
+    struct str_view f;
+    while (rec_next(&r, &tag, &f)) {
+        for (size_t i = 0; i < n; i++) {
+            if (fields[i].tag != tag) {
+                continue;
+            }
+            char *dst = (char *)out + fields[i].offset;
+            uint64_t u = rec_u64(f);
+            switch (fields[i].kind) {
+            case REC_VIEW:
+                memcpy(dst, &f, sizeof(f));
+                break;
+            case REC_U64:
+                memcpy(dst, &u, sizeof(u));
+                break;
+            case REC_U32: {
+                uint32_t u32 = (uint32_t)u;
+                memcpy(dst, &u32, sizeof(u32));
+                break;
+            }
+            case REC_INT: {
+                int iv = (int)u;
+                memcpy(dst, &iv, sizeof(iv));
+                break;
+            }
+            case REC_ID:
+                if (f.len == 16) {
+                    memcpy(dst, f.ptr, 16);
+                }
+                break;
+            }
+            break;
+        }
+    }
 }

@@ -39,60 +39,24 @@ void store_collection_encode(struct rec_writer *w, const struct store_collection
     rec_put_u64(w, COLL_BYTES, c->bytes);
 }
 
+#define COLL_FIELD(tag, kind, member) REC_FIELD(tag, kind, struct store_collection, member)
+static const struct rec_field store_collection_fields[] = {
+    COLL_FIELD(COLL_KIND, REC_INT, kind), COLL_FIELD(COLL_OWNER, REC_VIEW, owner),
+    COLL_FIELD(COLL_SLUG, REC_VIEW, slug), COLL_FIELD(COLL_DISPLAY, REC_VIEW, display_name),
+    COLL_FIELD(COLL_DESC, REC_VIEW, description), COLL_FIELD(COLL_COLOR, REC_VIEW, color),
+    COLL_FIELD(COLL_COMPONENTS, REC_U32, components), COLL_FIELD(COLL_FLAGS, REC_U32, flags),
+    COLL_FIELD(COLL_SYNC_SEQ, REC_U64, sync_seq), COLL_FIELD(COLL_MIN_SEQ, REC_U64, min_seq),
+    COLL_FIELD(COLL_CREATED, REC_U64, created), COLL_FIELD(COLL_COUNT, REC_U64, count),
+    COLL_FIELD(COLL_BYTES, REC_U64, bytes),
+};
+
 int store_collection_decode(struct str_view v, struct store_collection *out)
 {
     uint64_t id = out->id;
     memset(out, 0, sizeof(*out));
     out->id = id;
-    struct rec_reader r;
-    rec_reader_init(&r, v.ptr, v.len);
-    uint8_t tag;
-    struct str_view f;
-    while (rec_next(&r, &tag, &f)) {
-        switch (tag) {
-        case COLL_KIND:
-            out->kind = (enum store_coll_kind)rec_u64(f);
-            break;
-        case COLL_OWNER:
-            out->owner = f;
-            break;
-        case COLL_SLUG:
-            out->slug = f;
-            break;
-        case COLL_DISPLAY:
-            out->display_name = f;
-            break;
-        case COLL_DESC:
-            out->description = f;
-            break;
-        case COLL_COLOR:
-            out->color = f;
-            break;
-        case COLL_COMPONENTS:
-            out->components = (uint32_t)rec_u64(f);
-            break;
-        case COLL_FLAGS:
-            out->flags = (uint32_t)rec_u64(f);
-            break;
-        case COLL_SYNC_SEQ:
-            out->sync_seq = rec_u64(f);
-            break;
-        case COLL_MIN_SEQ:
-            out->min_seq = rec_u64(f);
-            break;
-        case COLL_CREATED:
-            out->created = rec_u64(f);
-            break;
-        case COLL_COUNT:
-            out->count = rec_u64(f);
-            break;
-        case COLL_BYTES:
-            out->bytes = rec_u64(f);
-            break;
-        default:
-            break;
-        }
-    }
+    rec_decode(v, store_collection_fields,
+            sizeof(store_collection_fields) / sizeof(store_collection_fields[0]), out);
     return out->kind ? 0 : ERR_CORRUPT;
 }
 

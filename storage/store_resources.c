@@ -32,6 +32,14 @@ void store_resource_encode(struct rec_writer *w, const struct store_resource *r)
     }
 }
 
+#define RES_FIELD(tag, kind, member) REC_FIELD(tag, kind, struct store_resource, member)
+static const struct rec_field store_resource_fields[] = {
+    RES_FIELD(RES_CTYPE, REC_VIEW, content_type), RES_FIELD(RES_UID, REC_VIEW, uid),
+    RES_FIELD(RES_REV, REC_U64, rev), RES_FIELD(RES_SEQ, REC_U64, seq),
+    RES_FIELD(RES_CREATED, REC_U64, created), RES_FIELD(RES_MODIFIED, REC_U64, modified),
+    RES_FIELD(RES_SIZE, REC_U64, size), RES_FIELD(RES_ENTITY, REC_ID, entity_id),
+};
+
 int store_resource_decode(struct str_view v, struct store_resource *out)
 {
     uint64_t coll = out->coll_id;
@@ -39,42 +47,8 @@ int store_resource_decode(struct str_view v, struct store_resource *out)
     memset(out, 0, sizeof(*out));
     out->coll_id = coll;
     out->name = name;
-    struct rec_reader r;
-    rec_reader_init(&r, v.ptr, v.len);
-    uint8_t tag;
-    struct str_view f;
-    while (rec_next(&r, &tag, &f)) {
-        switch (tag) {
-        case RES_CTYPE:
-            out->content_type = f;
-            break;
-        case RES_UID:
-            out->uid = f;
-            break;
-        case RES_REV:
-            out->rev = rec_u64(f);
-            break;
-        case RES_SEQ:
-            out->seq = rec_u64(f);
-            break;
-        case RES_CREATED:
-            out->created = rec_u64(f);
-            break;
-        case RES_MODIFIED:
-            out->modified = rec_u64(f);
-            break;
-        case RES_SIZE:
-            out->size = rec_u64(f);
-            break;
-        case RES_ENTITY:
-            if (f.len == STORE_ID_LEN) {
-                memcpy(out->entity_id.b, f.ptr, STORE_ID_LEN);
-            }
-            break;
-        default:
-            break;
-        }
-    }
+    rec_decode(v, store_resource_fields,
+            sizeof(store_resource_fields) / sizeof(store_resource_fields[0]), out);
     return out->rev ? 0 : ERR_CORRUPT;
 }
 

@@ -31,32 +31,19 @@ static struct str_view store_email_key(struct store_txn *t, struct str_view emai
     return utf8_casefold(t->arena, email);
 }
 
+static const struct rec_field store_user_fields[] = {
+    REC_FIELD(USER_EMAIL, REC_VIEW, struct store_user, email),
+    REC_FIELD(USER_DISPLAY, REC_VIEW, struct store_user, display_name),
+    REC_FIELD(USER_HASH, REC_VIEW, struct store_user, password_hash),
+    REC_FIELD(USER_CREATED, REC_U64, struct store_user, created),
+};
+
 static int store_user_decode(struct str_view name, struct str_view v, struct store_user *out)
 {
     memset(out, 0, sizeof(*out));
     out->name = name;
-    struct rec_reader r;
-    rec_reader_init(&r, v.ptr, v.len);
-    uint8_t tag;
-    struct str_view f;
-    while (rec_next(&r, &tag, &f)) {
-        switch (tag) {
-        case USER_EMAIL:
-            out->email = f;
-            break;
-        case USER_DISPLAY:
-            out->display_name = f;
-            break;
-        case USER_HASH:
-            out->password_hash = f;
-            break;
-        case USER_CREATED:
-            out->created = rec_u64(f);
-            break;
-        default:
-            break;
-        }
-    }
+    rec_decode(v, store_user_fields, sizeof(store_user_fields) / sizeof(store_user_fields[0]),
+            out);
     return 0;
 }
 
