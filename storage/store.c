@@ -226,6 +226,15 @@ int store_backup(struct store *s, const char *dir)
     return store_lmdb_err(mdb_env_copy2(s->env, dir, MDB_CP_COMPACT));
 }
 
+uint64_t store_generation(struct store *s)
+{
+    MDB_envinfo info;
+    if (mdb_env_info(s->env, &info) != 0) {
+        return 0;
+    }
+    return (uint64_t)info.me_last_txnid;
+}
+
 int store_txn_begin(struct store *s, bool write, struct store_txn **txn_out)
 {
     *txn_out = NULL;

@@ -61,6 +61,12 @@ typedef void store_problem_fn(void *ctx, const char *what);
  * the function returns 0 when it could read the whole store, whatever it found. */
 int store_check(struct store *s, store_problem_fn *fn, void *ctx, size_t *problems_out);
 
+/* A number that grows whenever a write transaction that changed something commits, in
+ * this process or another (LMDB's last committed transaction id). An answer computed from
+ * the store stays valid while it is unchanged: read it BEFORE beginning the read
+ * transaction, so a commit in between can only make a cached answer look older, never newer. */
+uint64_t store_generation(struct store *s);
+
 /* ---------------------------------------------------------------- transactions */
 
 int store_txn_begin(struct store *s, bool write, struct store_txn **txn_out);

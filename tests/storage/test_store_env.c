@@ -252,6 +252,32 @@ static void test_not_found_lookup_does_not_poison_a_write_txn(void **state)
     assert_true(user_exists(f->s, "bob"));
 }
 
+/* store_generation: what answer caches compare against. */
+static void test_generation_moves_only_with_committed_changes(void **state)
+{
+    struct fx *f = *state;
+    uint64_t g0 = store_generation(f->s);
+
+    struct store_txn *t = fx_begin(f, false);
+    store_txn_abort(&t);
+    assert_true(store_generation(f->s) == g0); /* reads leave it */
+
+    t = fx_begin(f, true);
+    assert_ok(fx_add_user(t, "carol", "carol@example.com"));
+    store_txn_abort(&t);
+    assert_true(store_generation(f->s) == g0); /* an aborted write leaves it */
+
+    t = fx_begin(f, true);
+    assert_ok(fx_add_user(t, "carol", "carol@example.com"));
+    fx_commit(&t);
+    uint64_t g1 = store_generation(f->s);
+    assert_true(g1 > g0);
+
+    t = fx_begin(f, true);
+    fx_commit(&t);
+    assert_true(store_generation(f->s) == g1); /* an empty commit changes nothing */
+}
+
 static void test_read_only_store_refuses_write_txns_and_reads(void **state)
 {
     struct fx *f = *state;
@@ -511,6 +537,8 @@ int main(void)
                                         fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_not_found_lookup_does_not_poison_a_write_txn, fx_setup,
                                         fx_teardown),
+        cmocka_unit_test_setup_teardown(test_generation_moves_only_with_committed_changes,
+                                        fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_read_only_store_refuses_write_txns_and_reads, fx_setup,
                                         fx_teardown),
         cmocka_unit_test_setup_teardown(test_check_reports_no_problems_on_a_populated_store,
