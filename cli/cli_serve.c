@@ -28,7 +28,8 @@ static void cli_serve_usage(FILE *out)
           "Serve CardDAV/CalDAV over HTTP(S) and the LDAP view. Flags override the config;\n"
           "an empty value (--http '') turns a listener off. --check-config loads the\n"
           "configuration, reports the first error with file and line, and exits.\n"
-          "SIGTERM/SIGINT stop gracefully; SIGHUP reloads the TLS certificate.\n",
+          "SIGTERM/SIGINT stop gracefully; SIGHUP re-reads the configuration and the TLS\n"
+          "certificate (and empties the response cache).\n",
             out);
 }
 
@@ -62,11 +63,19 @@ static void cli_serve_reload_key(void *ctx, const char *section, const char *key
     }
 }
 
+struct cli_serve_state {
+    struct cli *cli;
+    struct http_server *hs;
+};
+
 /* SIGHUP: re-read the configuration file and apply what is safe to change while serving
- * (config_reload); a file with an error changes nothing. */
+ * (config_reload); a file with an error changes nothing. Cached answers are dropped: they
+ * may depend on what changed. */
 static void cli_serve_reload(void *ctx)
 {
-    struct cli *cli = ctx;
+    struct cli_serve_state *st = ctx;
+    struct cli *cli = st->cli;
+    http_server_cache_clear(st->hs);
     if (cli->config_path == NULL) {
         log_info(NULL, "SIGHUP: no configuration file (--config) to re-read");
         return;
@@ -98,8 +107,9 @@ static int cli_serve_run(struct cli *cli)
     struct http_server *hs = app ? http_server_new(cfg, dav_handle, app) : NULL;
     struct ldapd_server *ls = ldapd_server_new(cfg, s);
     int rc = srv && hs && ls ? 0 : ERR_NOMEM;
+    struct cli_serve_state reload = { .cli = cli, .hs = hs };
     if (rc == 0) {
-        server_on_reload(srv, cli_serve_reload, cli);
+        server_on_reload(srv, cli_serve_reload, &reload);
         http_server_set_auth(hs, dav_auth, app, dav_auth_needed, app);
         http_server_set_auth_lookup(hs, dav_auth_lookup, app);
         rc = server_listen(srv, cfg->http_listen, false, &http_module, hs);

@@ -43,6 +43,7 @@ struct kith_config {
     unsigned request_timeout;           /* seconds to receive a whole request; default 30 */
     unsigned idle_timeout;              /* seconds a kept-alive connection may idle; 120 */
     char trusted_proxies[256];          /* comma-separated IPs whose X-Forwarded-* we trust */
+    uint64_t http_cache_size;           /* bytes of cached answers; default 64M; 0: off */
 
     /* [tls] */
     char tls_certificate[CONFIG_PATH_MAX]; /* default "tls/cert.pem", relative to data_dir */

@@ -142,6 +142,7 @@ static void caldav_vfreebusy(struct strbuf *sb, int64_t from, int64_t to, const 
 
 void caldav_freebusy_report(struct dav_request *dr, const struct dav_xml_node *body)
 {
+    http_cache_skip(dr->req); /* DTSTAMP is the time of the answer */
     const struct dav_target *t = &dr->target;
     const struct dav_xml_node *tr = dav_xml_child(body, DAV_NS_CALDAV, "time-range");
     int64_t from = INT64_MIN, to = INT64_MAX;

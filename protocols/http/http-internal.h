@@ -22,6 +22,9 @@
 #define HTTP_TRUSTED_MAX     16
 #define HTTP_STREAM_LOWAT    (64 * 1024)   /* ask a streaming writer for more below this */
 #define HTTP_PIPELINE_HIWAT  (1024 * 1024) /* stop parsing while this much output waits */
+#define HTTP_CACHE_BUCKETS   4096 /* response cache: hash buckets */
+#define HTTP_CACHE_ENTRIES   4096 /* response cache: most answers kept */
+#define HTTP_CACHE_CAPTURES  4    /* response cache: answers being captured at once */
 
 struct http_auth_entry {
     uint8_t key[32]; /* SHA-256(salt || user || 0 || password) */
@@ -44,6 +47,7 @@ struct http_server {
     struct in6_addr trusted[HTTP_TRUSTED_MAX]; /* IPv4 as v4-mapped */
     size_t ntrusted;
     unsigned long next_req;
+    struct http_cache *responses; /* http_cache.c; NULL if it could not be made */
 };
 
 enum http_conn_state {
@@ -95,11 +99,21 @@ bool http_token_list_has(const char *list, const char *token);
 int http_trusted_parse(const char *list, struct in6_addr *out, size_t max, size_t *count_out);
 bool http_trusted_has(const struct http_server *hs, const char *peer);
 
+/* http_cache.c */
+struct http_cache *http_cache_new(void);
+void http_cache_clear(struct http_cache *c);
+void http_cache_free(struct http_cache **c);
+void http_capture_head(struct http_request *req, const char *content_type);
+void http_capture_body(struct http_request *req, const void *data, size_t len);
+void http_capture_finish(struct http_request *req);
+
 /* http_auth.c */
 int http_auth_request(struct http_server *hs, struct http_request *req);
 
 /* http_response.c */
 void http_response_send_continue(struct http_conn *hc);
+void http_write_head(struct http_request *req, int status, const char *content_type,
+                     bool chunked, uint64_t length);
 void http_response_finished(struct http_request *req);
 void http_stream_pump(struct http_conn *hc);
 uint64_t http_now_us(void);

@@ -80,6 +80,7 @@ struct http_request {
     /* Private to protocols/http. */
     struct http_conn *hc;
     struct strbuf resp_headers; /* extra headers from http_header_add */
+    struct http_capture *capture; /* response being copied into the cache (http_cache.c) */
     uint64_t start_us;
     uint64_t resp_bytes;
     int status;
@@ -156,6 +157,22 @@ void http_respond_start(struct http_request *req, int status, const char *conten
 void http_respond_chunk(struct http_request *req, struct str_view data);
 void http_respond_pull(struct http_request *req, http_pull_fn *more, void *ctx);
 void http_respond_end(struct http_request *req);
+
+/* Response cache (http_cache.c has the design). For a read whose answer depends only on
+ * the bytes of key and on data that has not changed since generation: answer from the
+ * cache and return true (the request is then done: do not touch req), or return false and
+ * handle the request as usual, in which case a 200 or 207 answer is kept for the next
+ * identical request of the same generation. Off when [http] cache_size is 0. */
+bool http_cache_answer(struct http_request *req, struct str_view key, uint64_t generation);
+/* This answer must not be kept (it depends on the clock, say). Call before responding ends. */
+void http_cache_skip(struct http_request *req);
+/* Forget every cached answer (configuration reloaded). */
+void http_server_cache_clear(struct http_server *hs);
+struct http_cache_stats {
+    size_t entries, bytes;
+    uint64_t hits, misses;
+};
+void http_server_cache_stats(const struct http_server *hs, struct http_cache_stats *out);
 
 /* Bytes waiting in the connection's output buffer (to pace a writer without a pull). */
 size_t http_output_pending(const struct http_request *req);

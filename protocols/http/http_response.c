@@ -69,8 +69,8 @@ static bool http_status_has_body(int status)
     return status >= 200 && status != 204 && status != 304;
 }
 
-static void http_write_head(struct http_request *req, int status, const char *content_type,
-                            bool chunked, uint64_t length)
+void http_write_head(struct http_request *req, int status, const char *content_type,
+                     bool chunked, uint64_t length)
 {
     struct http_conn *hc = req->hc;
     struct evbuffer *out = conn_output(hc->conn);
@@ -99,6 +99,7 @@ static void http_write_head(struct http_request *req, int status, const char *co
         evbuffer_add(out, "Connection: keep-alive\r\n", 24);
     }
     evbuffer_add(out, "\r\n", 2);
+    http_capture_head(req, content_type);
 }
 
 void http_response_finished(struct http_request *req)
@@ -106,6 +107,9 @@ void http_response_finished(struct http_request *req)
     struct http_conn *hc = req->hc;
     req->done = true;
     req->streaming = false;
+    if (req->capture != NULL) {
+        http_capture_finish(req);
+    }
     uint64_t ms = (http_now_us() - req->start_us) / 1000u;
     int tlen = req->target.len > 200 ? 200 : (int)req->target.len;
     log_info(&req->log, "%s %.*s %d %" PRIu64 "B %" PRIu64 "ms", req->method_name, tlen,
@@ -121,6 +125,7 @@ void http_respond(struct http_request *req, int status, const char *content_type
     http_write_head(req, status, content_type, false, body.len);
     if (req->method != HTTP_HEAD && http_status_has_body(status) && body.len > 0) {
         evbuffer_add(conn_output(req->hc->conn), body.ptr, body.len);
+        http_capture_body(req, body.ptr, body.len);
         req->resp_bytes = body.len;
     }
     http_response_finished(req);
@@ -172,6 +177,7 @@ void http_respond_chunk(struct http_request *req, struct str_view data)
     } else {
         evbuffer_add(out, data.ptr, data.len);
     }
+    http_capture_body(req, data.ptr, data.len);
     req->resp_bytes += data.len;
 }
 

@@ -15,9 +15,11 @@ struct http_server *http_server_new(const struct kith_config *cfg, http_handler_
         return NULL;
     }
     hs->cfg = cfg;
+    hs->responses = http_cache_new(); /* NULL: no cache, answers are computed every time */
     hs->handler = handler;
     hs->handler_ctx = handler_ctx;
     if (RAND_bytes(hs->salt, sizeof(hs->salt)) != 1) {
+        http_cache_free(&hs->responses);
         free(hs);
         return NULL;
     }
@@ -52,6 +54,7 @@ void http_server_free(struct http_server **hs)
     if (hs == NULL || *hs == NULL) {
         return;
     }
+    http_cache_free(&(*hs)->responses);
     OPENSSL_cleanse(*hs, sizeof(**hs));
     free(*hs);
     *hs = NULL;

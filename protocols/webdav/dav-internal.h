@@ -358,7 +358,12 @@ struct dav_request {
     struct dav_target target;
     struct dav_error err;
     bool minimal; /* Prefer: return=minimal or Brief: t */
+    bool dates_prepared; /* derived calendars already refreshed (dav_cache.c) */
 };
+
+/* dav_cache.c: answer a cacheable read (PROPFIND, REPORT) from the response cache and
+ * return true, or return false and let the method run (its answer may then be kept). */
+bool dav_cache_answer(struct dav_request *dr);
 
 int dav_txn_begin(struct dav_request *dr, bool write);
 /* Commit; on failure fills dr->err from the error and returns it. */

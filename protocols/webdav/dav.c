@@ -74,7 +74,9 @@ int dav_prepare(struct dav_request *dr, bool write, bool need_write)
 {
     /* Derived calendars are refreshed in their own write transaction first (an LMDB
      * thread holds one transaction at a time). */
-    caldav_contact_dates_prepare(dr);
+    if (!dr->dates_prepared) {
+        caldav_contact_dates_prepare(dr);
+    }
     int rc = dav_txn_begin(dr, write);
     if (rc == 0) {
         rc = dav_canonical_user(dr);
@@ -349,6 +351,9 @@ void dav_handle(struct http_request *req, void *ctx)
     dr->minimal = dav_wants_minimal(req);
     if (dr->user == NULL && req->method != HTTP_OPTIONS) {
         http_respond_unauthorized(req);
+        return;
+    }
+    if (dav_cache_answer(dr)) {
         return;
     }
     for (size_t i = 0; i < sizeof(dav_methods) / sizeof(dav_methods[0]); i++) {
