@@ -15,7 +15,7 @@
 #include "src/arena.h"
 #include "src/err.h"
 
-#define CALDAV_MULTIGET_MAX 5000
+#define CALDAV_MULTIGET_MAX 50000 /* vdirsyncer asks for a whole calendar at once */
 
 bool caldav_calendar_data(void *ctx, const struct dav_prop_ctx *pc, const struct dav_xml_node *elem,
         struct strbuf *sb)

@@ -18,7 +18,7 @@
 #include "protocols/webdav/dav-internal.h"
 #include "src/formats/vcard.h"
 
-#define CARDDAV_MULTIGET_MAX 5000 /* hrefs per multiget, as CCS (CLIENTS.md A1 vdirsyncer) */
+#define CARDDAV_MULTIGET_MAX 50000 /* hrefs per multiget: vdirsyncer asks for a whole book at once */
 #define CARDDAV_QUERY_MAX    5000 /* results of one addressbook-query without a smaller limit */
 
 /* ---------------------------------------------------------------- carddav_data.c */

@@ -1,9 +1,11 @@
 /*
  * carddav_multiget.c: addressbook-multiget (RFC 6352 8.7).
  *
- * Batch sizes seen: DAVx5 10, Evolution 100, Thunderbird every changed card at once
- * (CLIENTS.md A1); beyond CARDDAV_MULTIGET_MAX hrefs the answer is 403
- * number-of-matches-within-limits, as CCS does and vdirsyncer understands. Each href is
+ * Batch sizes seen: DAVx5 10, Evolution 100, Thunderbird every changed card at once,
+ * vdirsyncer every card of the book in one request (CLIENTS.md A1; so the cap is as large
+ * as the largest book we serve, and the answer streams); beyond CARDDAV_MULTIGET_MAX hrefs
+ * the answer is 403 number-of-matches-within-limits, as CCS does (vdirsyncer then fails
+ * the sync: pimutils/vdirsyncer#761). Each href is
  * answered with the href as the client wrote it (clients match answers by their own
  * spelling); an href outside the collection or of no card is a 404 response. Cards are
  * looked up by name with no URL resolution per href; answers stream in batches.
