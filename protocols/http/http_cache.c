@@ -189,10 +189,11 @@ static void http_cache_body_done(const void *data, size_t len, void *arg)
 static void http_cache_serve(struct http_request *req, struct http_cache_entry *e)
 {
     const unsigned char *p = e->data + e->key_len;
-    char type[256];
-    size_t tlen = e->type_len < sizeof(type) ? e->type_len : sizeof(type) - 1;
-    memcpy(type, p, tlen);
-    type[tlen] = '\0';
+    /* Whole, however long: a truncated copy would replay a different Content-Type. */
+    const char *type = NULL;
+    if (e->type_len > 0) {
+        type = arena_strndup(req->arena, (const char *)p, e->type_len);
+    }
     p += e->type_len;
     if (e->headers_len > 0) {
         if (req->resp_headers.ptr == NULL) {
@@ -201,7 +202,7 @@ static void http_cache_serve(struct http_request *req, struct http_cache_entry *
         strbuf_append(&req->resp_headers, (const char *)p, e->headers_len);
     }
     p += e->headers_len;
-    http_write_head(req, e->status, e->type_len > 0 ? type : NULL, false, e->body_len);
+    http_write_head(req, e->status, type, false, e->body_len);
     if (e->body_len > 0) {
         struct evbuffer *out = conn_output(req->hc->conn);
         e->refs++;
@@ -321,7 +322,13 @@ void http_capture_finish(struct http_request *req)
     const char *content_type = cap->content_type;
     size_t tlen = content_type != NULL ? strlen(content_type) : 0;
     size_t hlen = req->resp_headers.len;
-    struct http_cache_entry *e = malloc(sizeof(*e) + cap->key.len + tlen + hlen + cap->len);
+    /* The body was bounded while it streamed; the key (a REPORT body, up to max_body) and the
+     * headers count too. An entry over the limit would push every other one out. */
+    size_t total = sizeof(struct http_cache_entry) + cap->key.len + tlen + hlen + cap->len;
+    if (total > size / 8) {
+        return;
+    }
+    struct http_cache_entry *e = malloc(total);
     if (e == NULL) {
         return;
     }
