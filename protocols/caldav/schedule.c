@@ -11,7 +11,8 @@
  *     CANCEL and their copy turns STATUS:CANCELLED (S6). SCHEDULE-AGENT=CLIENT or NONE
  *     leaves an attendee to the client (no double invitations, CLIENTS.md A1 Outlook).
  *   - Attendee PUT: ORGANIZER/ATTENDEE dropped by the client are re-attached (S3); a STATUS
- *     change of a task without a PARTSTAT change sets PARTSTAT (S3); a PARTSTAT or task
+ *     change of a task without a PARTSTAT change, or a task sent back with a stale
+ *     PARTSTAT=NEEDS-ACTION, gets PARTSTAT from STATUS (S3); a PARTSTAT or task
  *     progress change becomes a REPLY in the organizer's inbox and updates the organizer's
  *     copy: PARTSTAT, and for a task with one assignee STATUS, PERCENT-COMPLETE and
  *     COMPLETED too (S4).
@@ -361,13 +362,20 @@ static const char *caldav_status_text(icalcomponent *c)
     return p ? icalproperty_get_value_as_string(p) : "";
 }
 
-/* S3: a task client that only changes STATUS (tasks.org) still answers the assignment. */
+/* S3: a task client that only changes STATUS (tasks.org) still answers the assignment. A
+ * client that never re-reads what the server stored (vdirsyncer keeps its own file after
+ * an upload) sends back its stale PARTSTAT=NEEDS-ACTION with the next change: that is no
+ * answer either, so STATUS decides again rather than undo the attendee's progress. */
 static void caldav_derive_partstat(icalcomponent *main, icalcomponent *old_main, icalproperty *me,
         icalproperty *old_me)
 {
-    if (icalcomponent_isa(main) != ICAL_VTODO_COMPONENT || old_me == NULL ||
-            strcmp(caldav_partstat(me), caldav_partstat(old_me)) != 0 ||
-            strcmp(caldav_status_text(main), caldav_status_text(old_main)) == 0) {
+    if (icalcomponent_isa(main) != ICAL_VTODO_COMPONENT || old_me == NULL) {
+        return;
+    }
+    bool kept = strcmp(caldav_partstat(me), caldav_partstat(old_me)) == 0;
+    bool stale = !kept && strcasecmp(caldav_partstat(me), "NEEDS-ACTION") == 0;
+    bool status_changed = strcmp(caldav_status_text(main), caldav_status_text(old_main)) != 0;
+    if (!stale && !(kept && status_changed)) {
         return;
     }
     switch (icalcomponent_get_status(main)) {
