@@ -7,7 +7,7 @@ openssl"
 # Test tools: cmocka, clang + its runtime (sanitizers, libFuzzer), Debian's python3 and the
 # real clients and tools the integration tests drive.
 KITH_DEPS_TEST="libcmocka-dev clang libclang-rt-14-dev python3 lmdb-utils ldap-utils curl
-litmus python3-ldap3 python3-ldap python3-caldav vdirsyncer khard khal"
+litmus python3-ldap3 python3-ldap python3-caldav vdirsyncer khard khal todoman"
 
 kith_deps() {
     local want="$KITH_DEPS_BUILD"

@@ -107,3 +107,38 @@ def calendar_datas(xml_bytes):
 
 def new_uid():
     return str(uuid.uuid4())
+
+
+def caldav_principal(server, user):
+    """The python3-caldav principal of user on server (imported here: the rest of this
+    module is standard library only)."""
+    import caldav
+    url = "http://127.0.0.1:%d/" % server.http_port
+    return caldav.DAVClient(url, username=user, password=PW).principal()
+
+
+def tasks_calendar(principal):
+    """The user's default tasks collection as python3-caldav lists it."""
+    return [c for c in principal.calendars() if str(c.url).rstrip("/").endswith("/tasks")][0]
+
+
+def write_vdirsyncer_pair(cfg_path, server, user, local_dir, status_dir, collections,
+                          item_types=()):
+    """A vdirsyncer config with one pair "<user>_cal" between a filesystem vdir of .ics
+    files and the user's CalDAV home, optionally limited to some component types."""
+    def quoted(names):
+        return "[%s]" % ", ".join('"%s"' % n for n in names)
+
+    remote = ['type = "caldav"', 'url = "http://127.0.0.1:%d/"' % server.http_port,
+              'username = "%s"' % user, 'password = "%s"' % PW]
+    if item_types:
+        remote.append("item_types = " + quoted(item_types))
+    sections = [("general", ['status_path = "%s"' % status_dir]),
+                ("pair %s_cal" % user, ['a = "%s_local"' % user, 'b = "%s_remote"' % user,
+                                        "collections = " + quoted(collections)]),
+                ("storage %s_local" % user, ['type = "filesystem"', 'path = "%s"' % local_dir,
+                                             'fileext = ".ics"']),
+                ("storage %s_remote" % user, remote)]
+    with open(cfg_path, "w") as f:
+        f.write("\n".join("[%s]\n%s\n" % (name, "\n".join(lines)) for name, lines in sections))
+    return "%s_cal" % user
