@@ -79,7 +79,11 @@ void strbuf_append_view(struct strbuf *sb, struct str_view v)
 
 void strbuf_append_char(struct strbuf *sb, char c)
 {
-    strbuf_append(sb, &c, 1);
+    if (sb->len + 2 > sb->cap) {
+        strbuf_reserve(sb, 1);
+    }
+    sb->ptr[sb->len++] = c;
+    sb->ptr[sb->len] = '\0';
 }
 
 void strbuf_appendf(struct strbuf *sb, const char *fmt, ...)
@@ -100,6 +104,11 @@ void strbuf_appendf(struct strbuf *sb, const char *fmt, ...)
     sb->len += (size_t)n;
 }
 
+/* The bytes XML text and attribute values must escape; everything else is copied in runs. */
+static const char *const strbuf_xml_rep[256] = {
+    ['&'] = "&amp;", ['<'] = "&lt;", ['>'] = "&gt;", ['"'] = "&quot;", ['\''] = "&apos;",
+};
+
 void strbuf_append_xml_escaped(struct strbuf *sb, struct str_view v)
 {
     if (v.len == 0) {
@@ -107,31 +116,34 @@ void strbuf_append_xml_escaped(struct strbuf *sb, struct str_view v)
     }
     size_t start = 0;
     for (size_t i = 0; i < v.len; i++) {
-        const char *rep = NULL;
-        switch (v.ptr[i]) {
-        case '&':
-            rep = "&amp;";
-            break;
-        case '<':
-            rep = "&lt;";
-            break;
-        case '>':
-            rep = "&gt;";
-            break;
-        case '"':
-            rep = "&quot;";
-            break;
-        case '\'':
-            rep = "&apos;";
-            break;
-        default:
+        const char *rep = strbuf_xml_rep[(unsigned char)v.ptr[i]];
+        if (rep == NULL) {
             continue;
         }
         strbuf_append(sb, v.ptr + start, i - start);
-        strbuf_append_cstr(sb, rep);
+        strbuf_append(sb, rep, strlen(rep));
         start = i + 1;
     }
     strbuf_append(sb, v.ptr + start, v.len - start);
+}
+
+void strbuf_append_u64(struct strbuf *sb, uint64_t v)
+{
+    char digits[20];
+    size_t n = sizeof(digits);
+    do {
+        digits[--n] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v != 0);
+    strbuf_append(sb, digits + n, sizeof(digits) - n);
+}
+
+void strbuf_truncate(struct strbuf *sb, size_t len)
+{
+    if (len < sb->len) {
+        sb->len = len;
+        sb->ptr[len] = '\0';
+    }
 }
 
 void strbuf_reset(struct strbuf *sb)

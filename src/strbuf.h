@@ -11,6 +11,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <string.h>
 
 #ifndef ATTR_FORMAT
@@ -64,6 +65,12 @@ void strbuf_appendf(struct strbuf *sb, const char *fmt, ...) ATTR_FORMAT(2, 3);
 /* Escape &, <, >, " and ' for XML text and attribute values. */
 void strbuf_append_xml_escaped(struct strbuf *sb, struct str_view v);
 void strbuf_reset(struct strbuf *sb);
+/* A string literal, its length known at compile time (no strlen per call). */
+#define strbuf_append_lit(sb, s) strbuf_append((sb), (s), sizeof(s) - 1)
+/* v in decimal, without printf (hot paths: one number per multistatus entry). */
+void strbuf_append_u64(struct strbuf *sb, uint64_t v);
+/* Cut back to len bytes (len <= sb->len): undo what was appended after a mark. */
+void strbuf_truncate(struct strbuf *sb, size_t len);
 
 static inline struct str_view strbuf_view(const struct strbuf *sb)
 {

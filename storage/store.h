@@ -359,6 +359,10 @@ int store_prop_delete(struct store_txn *t, uint64_t coll_id, struct str_view nam
         struct str_view qname);
 int store_prop_list(struct store_txn *t, uint64_t coll_id, struct str_view name,
         store_prop_fn *fn, void *ctx);
+/* One dead property by qname: *value_out as store_prop_list would hand it out. ERR_NOT_FOUND
+ * when it is not set (one lookup, for reports and listings asking a name per member). */
+int store_prop_get(struct store_txn *t, uint64_t coll_id, struct str_view name,
+        struct str_view qname, struct str_view *value_out);
 
 /* Dead properties of a user's principal and homes (macOS sets CS:me-card on the address
  * book home), deleted with the user. ERR_NOT_FOUND for an unknown user. */

@@ -49,6 +49,15 @@ int store_prop_delete(struct store_txn *t, uint64_t coll_id, struct str_view nam
     return store_db_del(t, DBI_PROPS, store_prop_key(t, coll_id, name, qname));
 }
 
+int store_prop_get(struct store_txn *t, uint64_t coll_id, struct str_view name,
+        struct str_view qname, struct str_view *value_out)
+{
+    if (qname.len == 0 || qname.len > STORE_QNAME_MAX || name.len > STORE_NAME_MAX) {
+        return ERR_NOT_FOUND;
+    }
+    return store_db_get(t, DBI_PROPS, store_prop_key(t, coll_id, name, qname), value_out);
+}
+
 struct prop_walk {
     size_t prefix_len;
     store_prop_fn *fn;

@@ -149,6 +149,45 @@ static void test_prop_put_and_list_on_resource_separate_from_collection(void **s
     fx_list_free(&l);
 }
 
+/* store_prop_get finds exactly the value store_prop_list hands out for that qname, on the
+ * resource it was set on only; an unset, overlong or empty qname is ERR_NOT_FOUND and does
+ * not spoil a write transaction. */
+static void test_prop_get_by_qname_matches_list(void **state)
+{
+    struct fx *f = *state;
+    fx_put_card(f, f->book, "a.vcf", "ua", "x");
+    fx_put_card(f, f->book, "ab.vcf", "uab", "x");
+    struct store_txn *t = fx_begin(f, true);
+    assert_ok(store_prop_put(t, f->book, SV("a.vcf"), SV("{urn:x}r"), SV("<r xmlns=\"urn:x\">1</r>")));
+    assert_ok(store_prop_put(t, f->book, SV("a.vcf"), SV("{urn:x}s"), SV("")));
+    assert_ok(store_prop_put(t, f->book, SV(""), SV("{urn:x}r"), SV("on book")));
+    fx_commit(&t);
+
+    t = fx_begin(f, false);
+    struct str_view v;
+    assert_ok(store_prop_get(t, f->book, SV("a.vcf"), SV("{urn:x}r"), &v));
+    assert_true(str_view_eq(v, SV("<r xmlns=\"urn:x\">1</r>")));
+    assert_ok(store_prop_get(t, f->book, SV("a.vcf"), SV("{urn:x}s"), &v));
+    assert_int_equal(v.len, 0);
+    assert_ok(store_prop_get(t, f->book, SV(""), SV("{urn:x}r"), &v));
+    assert_true(str_view_eq(v, SV("on book")));
+    assert_rc(ERR_NOT_FOUND, store_prop_get(t, f->book, SV("ab.vcf"), SV("{urn:x}r"), &v));
+    assert_rc(ERR_NOT_FOUND, store_prop_get(t, f->book, SV("a.vcf"), SV("{urn:y}r"), &v));
+    assert_rc(ERR_NOT_FOUND, store_prop_get(t, f->book, SV("a.vcf"), SV("{urn:x}"), &v));
+    assert_rc(ERR_NOT_FOUND, store_prop_get(t, f->book, SV("a.vcf"), SV(""), &v));
+    store_txn_abort(&t);
+
+    char big[400];
+    memset(big, 'q', sizeof(big) - 1);
+    big[sizeof(big) - 1] = '\0';
+    t = fx_begin(f, true);
+    assert_rc(ERR_NOT_FOUND, store_prop_get(t, f->book, SV("a.vcf"), SV(big), &v));
+    assert_ok(store_prop_put(t, f->book, SV("ab.vcf"), SV("{urn:x}r"), SV("later")));
+    assert_ok(store_prop_get(t, f->book, SV("ab.vcf"), SV("{urn:x}r"), &v));
+    assert_true(str_view_eq(v, SV("later")));
+    fx_commit(&t);
+}
+
 static void test_prop_put_on_missing_resource_is_not_found(void **state)
 {
     struct fx *f = *state;
@@ -326,6 +365,7 @@ int main(void)
         T(test_prop_delete_removes_only_that_property),
         T(test_prop_delete_of_missing_property),
         T(test_prop_put_and_list_on_resource_separate_from_collection),
+        T(test_prop_get_by_qname_matches_list),
         T(test_prop_put_on_missing_resource_is_not_found),
         T(test_prop_survives_replacing_the_resource),
         T(test_prop_removed_with_its_resource),

@@ -251,6 +251,11 @@ static void test_etag_is_quoted_and_distinct_per_revision(void **state)
         assert_string_not_equal(buf, prev);
         memcpy(prev, buf, sizeof(buf));
     }
+    /* The form store.h documents: lower-case hex in quotes. */
+    store_etag(0x1a2b, buf, sizeof(buf));
+    assert_string_equal(buf, "\"1a2b\"");
+    store_etag(UINT64_MAX, buf, sizeof(buf));
+    assert_string_equal(buf, "\"ffffffffffffffff\"");
 }
 
 static void test_resource_put_with_wrong_if_match_is_precondition_and_changes_nothing(void **state)
