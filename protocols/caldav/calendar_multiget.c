@@ -126,6 +126,8 @@ void caldav_multiget_report(struct dav_request *dr, const struct dav_xml_node *b
     bool data = dav_report_wants_data(prop, &caldav_data_hook);
     struct dav_ms ms;
     dav_ms_begin(&ms, dr, true);
+    struct dav_target m;
+    dav_member_init(t, &m);
     for (const struct dav_xml_node *h = dav_xml_child(body, DAV_NS_DAV, "href"); h;
             h = dav_xml_next(h)) {
         if (!dav_xml_is(h, DAV_NS_DAV, "href")) {
@@ -139,8 +141,7 @@ void caldav_multiget_report(struct dav_request *dr, const struct dav_xml_node *b
             dav_ms_status(&ms, href_text, 404);
             continue;
         }
-        struct dav_target m;
-        dav_target_member(dr->a, t, &r, &m);
+        dav_member_set(&m, &r);
         m.href = href_text;
         struct dav_prop_ctx pc = { dr, dr->txn, dr->a, &m };
         dav_report_member(&ms, &pc, prop, &caldav_data_hook);

@@ -95,24 +95,9 @@ struct caldav_query {
     unsigned comp_bit; /* caldav_filter_simple */
     struct caldav_tr tr;
     struct caldav_member_ctx mc; /* the calendar-data hook's context, shared by members */
+    struct dav_target m;         /* the member being written (dav_member_init once) */
     size_t by_index, parsed;     /* candidates decided each way (debug log) */
 };
-
-struct caldav_ix_find {
-    struct str_view value;
-    bool found;
-};
-
-static int caldav_ix_find_cb(void *ctx, struct str_view qname, struct str_view value)
-{
-    struct caldav_ix_find *f = ctx;
-    if (str_view_eq(qname, STR_VIEW_LIT(CALDAV_IX_QNAME))) {
-        f->value = value;
-        f->found = true;
-        return 1;
-    }
-    return 0;
-}
 
 /* The filter decided by r's instance index: 1 matches, 0 does not, -1 parse it. */
 static int caldav_query_by_index(struct dav_request *dr, const struct caldav_query *q,
@@ -121,10 +106,10 @@ static int caldav_query_by_index(struct dav_request *dr, const struct caldav_que
     if (!q->simple) {
         return -1;
     }
-    struct caldav_ix_find f = { STR_VIEW_NULL, false };
+    struct str_view value;
     struct caldav_index ix;
-    store_prop_list(dr->txn, r->coll_id, r->name, caldav_ix_find_cb, &f);
-    if (!f.found || !caldav_index_read(f.value, r->rev, &ix)) {
+    if (store_prop_get(dr->txn, r->coll_id, r->name, STR_VIEW_LIT(CALDAV_IX_QNAME), &value) != 0 ||
+            !caldav_index_read(value, r->rev, &ix)) {
         return -1;
     }
     if (q->comp_bit != 0 && ix.comp_bit != q->comp_bit) {
@@ -166,19 +151,11 @@ static bool caldav_query_one(struct dav_request *dr, struct dav_ms *ms, struct c
     }
     if (decided == 1 ||
             (caldav_object_parse(a, r.body, &obj) == 0 && caldav_filter_matches(q->cf, &obj))) {
-        struct dav_target m;
-        const struct dav_target *coll = t;
-        struct dav_target coll_t;
-        if (t->path.node == DAV_NODE_RESOURCE) {
-            coll_t = *t;
-            coll_t.path.node = DAV_NODE_COLLECTION;
-            coll = &coll_t;
-        }
-        dav_target_member(a, coll, &r, &m);
+        dav_member_set(&q->m, &r);
         q->mc.obj = decided == 1 ? NULL : &obj;
         struct dav_data_hook hook = caldav_data_hook;
         hook.ctx = &q->mc;
-        struct dav_prop_ctx pc = { dr, dr->txn, a, &m };
+        struct dav_prop_ctx pc = { dr, dr->txn, a, &q->m };
         dav_report_member(ms, &pc, q->prop, &hook);
         hit = true;
     }
@@ -202,6 +179,7 @@ void caldav_query_report(struct dav_request *dr, const struct dav_xml_node *body
     }
     struct caldav_query q = { .cf = cf, .prop = dav_xml_child(body, DAV_NS_DAV, "prop") };
     q.simple = caldav_filter_simple(cf, &q.comp_bit, &q.tr);
+    dav_member_init(&dr->target, &q.m); /* on a resource: the resource as its own member */
     struct dav_ms ms;
     dav_ms_begin(&ms, dr, true);
     size_t hits = 0;

@@ -50,6 +50,16 @@ enum vcard_version carddav_accept_version(const char *accept);
  * convert and select. ERR_INVAL when the stored body no longer parses. */
 int carddav_render(struct arena *a, const struct vcard_limits *limits, struct str_view body,
                    const struct carddav_data_req *dq, struct strbuf *out);
+/* The same for a card already parsed (the query's filter parsed it): convert and select
+ * into copies in a, write to out. */
+void carddav_render_card(struct arena *a, const struct vcard *card,
+                         const struct carddav_data_req *dq, struct strbuf *out);
+/* What an addressbook-query hands carddav_address_data as its hook ctx: the card it parsed
+ * for the filter, so a conversion does not parse it again (NULL ctx: parse the body). */
+struct carddav_parsed {
+    struct str_view name; /* the resource the card is of */
+    const struct vcard *card;
+};
 /* The vCard limits of the configuration. */
 void carddav_limits(const struct kith_config *cfg, struct vcard_limits *out);
 /* dav_data_fn for <C:address-data>. */

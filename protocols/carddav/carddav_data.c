@@ -180,6 +180,14 @@ int carddav_render(struct arena *a, const struct vcard_limits *limits, struct st
     if (rc != 0) {
         return ERR_INVAL;
     }
+    carddav_render_card(a, card, dq, out);
+    return 0;
+}
+
+void carddav_render_card(struct arena *a, const struct vcard *parsed,
+                         const struct carddav_data_req *dq, struct strbuf *out)
+{
+    const struct vcard *card = parsed; /* converted and selected into copies only */
     if (card->version != dq->version) {
         card = vcard_convert(a, card, dq->version);
     }
@@ -187,13 +195,12 @@ int carddav_render(struct arena *a, const struct vcard_limits *limits, struct st
         card = carddav_select(a, card, dq);
     }
     vcard_write(card, out);
-    return 0;
 }
 
 bool carddav_address_data(void *ctx, const struct dav_prop_ctx *pc, const struct dav_xml_node *elem,
                           struct strbuf *sb)
 {
-    (void)ctx;
+    const struct carddav_parsed *parsed = ctx;
     const struct dav_target *t = pc->target;
     struct carddav_data_req dq;
     if (t->path.node != DAV_NODE_RESOURCE || carddav_data_req_parse(pc->a, elem, &dq) != 0) {
@@ -211,7 +218,9 @@ bool carddav_address_data(void *ctx, const struct dav_prop_ctx *pc, const struct
     }
     struct strbuf card;
     strbuf_init(&card, pc->a, r.body.len + 256);
-    if (carddav_render(pc->a, &limits, r.body, &dq, &card) != 0) {
+    if (parsed != NULL && parsed->card != NULL && str_view_eq(parsed->name, r.name)) {
+        carddav_render_card(pc->a, parsed->card, &dq, &card); /* the query parsed it already */
+    } else if (carddav_render(pc->a, &limits, r.body, &dq, &card) != 0) {
         log_warn(&pc->dr->req->log, "stored card %.*s does not parse", STR_VIEW_FMT(r.name));
         return false;
     }

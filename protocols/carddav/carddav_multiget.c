@@ -25,6 +25,7 @@ struct carddav_mg {
     const char *coll_path; /* the collection's path: hrefs must start with it */
     struct str_view *hrefs;
     size_t n_hrefs, next;
+    struct dav_target m; /* the member being written (dav_member_init per batch) */
 };
 
 /* The member name an href names in the collection, or an empty view. */
@@ -56,16 +57,16 @@ static void carddav_mg_one(struct carddav_mg *mg, struct store_txn *txn, struct 
         dav_ms_status(&mg->stream.ms, href_text, 404);
         return;
     }
-    struct dav_target m;
-    dav_target_member(a, &mg->list, &r, &m);
-    m.href = href_text;
-    struct dav_prop_ctx pc = { dr, txn, a, &m };
+    dav_member_set(&mg->m, &r);
+    mg->m.href = href_text;
+    struct dav_prop_ctx pc = { dr, txn, a, &mg->m };
     dav_report_member(&mg->stream.ms, &pc, mg->prop, &carddav_data_hook);
 }
 
 static bool carddav_mg_batch(struct dav_stream *st, struct store_txn *txn, struct arena *a)
 {
     struct carddav_mg *mg = st->ctx;
+    dav_member_init(&mg->list, &mg->m);
     size_t end = mg->next + DAV_BATCH < mg->n_hrefs ? mg->next + DAV_BATCH : mg->n_hrefs;
     for (; mg->next < end; mg->next++) {
         carddav_mg_one(mg, txn, a, mg->hrefs[mg->next]);

@@ -49,6 +49,7 @@ struct carddav_q {
     bool truncated;
     bool scan;                 /* no index plan: walk the collection */
     struct carddav_names cand; /* index plan: candidate names, sorted, unique */
+    struct dav_target m;       /* the member being written (dav_member_init per batch) */
     size_t next;               /* index plan: next candidate */
     struct strbuf after;       /* scan: the last name seen */
 };
@@ -264,10 +265,13 @@ static bool carddav_q_card(struct carddav_q *q, struct store_txn *txn, struct ar
         return false;
     }
     q->matched++;
-    struct dav_target m;
-    dav_target_member(a, &q->list, r, &m);
-    struct dav_prop_ctx pc = { q->stream.dr, txn, a, &m };
-    dav_report_member(&q->stream.ms, &pc, q->prop, &carddav_data_hook);
+    dav_member_set(&q->m, r);
+    struct dav_prop_ctx pc = { q->stream.dr, txn, a, &q->m };
+    /* address-data renders from the card parsed for the filter, not from a second parse */
+    struct carddav_parsed parsed = { r->name, card };
+    struct dav_data_hook hook = carddav_data_hook;
+    hook.ctx = &parsed;
+    dav_report_member(&q->stream.ms, &pc, q->prop, &hook);
     return true;
 }
 
@@ -290,6 +294,7 @@ static int carddav_q_scan_one(void *ctx, const struct store_resource *r)
 static bool carddav_q_batch(struct dav_stream *st, struct store_txn *txn, struct arena *a)
 {
     struct carddav_q *q = st->ctx;
+    dav_member_init(&q->list, &q->m);
     if (q->scan) {
         struct carddav_scan_ctx s = { q, txn, a, 0 };
         int rc = store_resource_list_after(txn, q->list.coll.id, STR_VIEW_NULL,

@@ -87,6 +87,14 @@ static void dav_report_prop(const struct dav_prop_ctx *pc, const struct dav_xml_
 void dav_report_member(struct dav_ms *ms, const struct dav_prop_ctx *pc,
                        const struct dav_xml_node *prop, const struct dav_data_hook *hook)
 {
+    /* Members of one report share the plan (prop_plan.c); a new shape makes a new one. */
+    if (prop != NULL && ms->a != NULL) {
+        if (!dav_prop_plan_fits(ms->plan, prop, hook, pc->target)) {
+            ms->plan = dav_prop_plan_elems(ms->a, pc->target, prop, hook);
+        }
+        dav_ms_member(ms, ms->plan, pc, hook, pc->target->href);
+        return;
+    }
     struct dav_propstat ps[2] = { { .status = 200 }, { .status = 404 } };
     strbuf_init(&ps[0].props, pc->a, 256);
     strbuf_init(&ps[1].props, pc->a, 64);

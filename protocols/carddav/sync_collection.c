@@ -66,6 +66,7 @@ struct dav_sync {
     size_t limit;   /* the client's nresults, 0: none */
     size_t sent;
     uint64_t token_seq; /* the token the answer ends with */
+    struct strbuf after; /* initial walk: the last name written */
     bool truncated;
 };
 
@@ -73,13 +74,22 @@ struct dav_sync_batch {
     struct dav_sync *sy;
     struct store_txn *txn;
     struct arena *a;
+    struct dav_target m; /* the member being written */
+    size_t seen;         /* initial walk: resources handed out in this batch */
 };
+
+static void dav_sync_member(struct dav_sync_batch *b, const struct store_resource *r)
+{
+    struct dav_sync *sy = b->sy;
+    dav_member_set(&b->m, r);
+    struct dav_prop_ctx pc = { sy->stream.dr, b->txn, b->a, &b->m };
+    dav_report_member(&sy->stream.ms, &pc, sy->prop, sy->hook);
+}
 
 static int dav_sync_change(void *ctx, const struct store_change *c)
 {
     struct dav_sync_batch *b = ctx;
     struct dav_sync *sy = b->sy;
-    struct dav_request *dr = sy->stream.dr;
     sy->sent++;
     struct store_resource r = { 0 };
     int rc = c->deleted ? ERR_NOT_FOUND
@@ -98,10 +108,21 @@ static int dav_sync_change(void *ctx, const struct store_change *c)
     if (rc != 0) {
         return rc;
     }
-    struct dav_target m;
-    dav_target_member(b->a, &sy->list, &r, &m);
-    struct dav_prop_ctx pc = { dr, b->txn, b->a, &m };
-    dav_report_member(&sy->stream.ms, &pc, sy->prop, sy->hook);
+    dav_sync_member(b, &r);
+    return 0;
+}
+
+/* An initial sync without a limit lists what exists: a walk of the collection in name
+ * order (one cursor) instead of the change log plus a lookup per member. The token is the
+ * counter when the answer began, so a change made while later batches were read is
+ * reported again by the next sync, never lost. */
+static int dav_sync_initial_one(void *ctx, const struct store_resource *r)
+{
+    struct dav_sync_batch *b = ctx;
+    b->seen++;
+    strbuf_reset(&b->sy->after);
+    strbuf_append_view(&b->sy->after, r->name);
+    dav_sync_member(b, r);
     return 0;
 }
 
@@ -112,7 +133,14 @@ static bool dav_sync_batch(struct dav_stream *st, struct store_txn *txn, struct 
     if (sy->limit > 0 && sy->limit - sy->sent < want) {
         want = sy->limit - sy->sent;
     }
-    struct dav_sync_batch b = { sy, txn, a };
+    struct dav_sync_batch b = { .sy = sy, .txn = txn, .a = a };
+    dav_member_init(&sy->list, &b.m);
+    if (sy->initial && sy->limit == 0) {
+        int rc = store_resource_list_after(txn, sy->list.coll.id, STR_VIEW_NULL,
+                                           strbuf_view(&sy->after), DAV_BATCH, sy->data,
+                                           dav_sync_initial_one, &b);
+        return rc == 0 && b.seen == DAV_BATCH;
+    }
     uint64_t last = sy->since;
     bool more = false;
     int rc = store_changes_since(txn, sy->list.coll.id, sy->since, want, dav_sync_change, &b, &last,
@@ -209,6 +237,7 @@ void dav_sync_collection(struct dav_request *dr, const struct dav_xml_node *body
     sy->data = dav_report_wants_data(sy->prop, hook);
     sy->list = dr->target;
     sy->token_seq = dr->target.coll.sync_seq;
+    strbuf_init(&sy->after, dr->a, 256);
     /* Views into the map die with the request's transaction. */
     struct store_collection *c = &sy->list.coll;
     c->owner = str_view_make(str_view_dup(dr->a, c->owner), c->owner.len);

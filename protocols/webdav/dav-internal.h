@@ -314,12 +314,16 @@ void dav_iso_date(uint64_t t, char *buf, size_t size);
 
 /* ---------------------------------------------------------------- multistatus.c */
 
+struct dav_prop_plan;
+
 /* A 207 body under construction; streamed with chunked coding when stream is set. */
 struct dav_ms {
     struct http_request *req;
     struct strbuf sb;
     bool stream;
     bool minimal; /* Prefer: return=minimal / Brief: t: leave 404 propstats out */
+    struct arena *a;            /* the request's arena (dav_ms_begin) */
+    struct dav_prop_plan *plan; /* the last plan dav_report_member built, kept for the next */
 };
 
 struct dav_propstat {
@@ -346,6 +350,62 @@ void dav_ms_open_elem(struct strbuf *sb, struct dav_qname q);
 void dav_ms_close_elem(struct strbuf *sb, struct dav_qname q);
 /* The status line text: "HTTP/1.1 200 OK". */
 void dav_ms_status_line(struct strbuf *sb, int status);
+
+/* ---------------------------------------------------------------- member plans (prop_plan.c)
+ *
+ * The properties a PROPFIND or REPORT asks for, resolved once per request for every member
+ * of one collection (members share flavour and node kind, so the live-property lookup, the
+ * element tags and the dead-property keys are the same for each): writing a member is then
+ * one pass that appends straight into the multistatus buffer, with no per-member
+ * allocation and no formatting. The bytes are exactly those of dav_ms_response. */
+
+struct dav_data_hook;
+
+enum dav_plan_kind {
+    DAV_PLAN_LIVE = 0, /* a live property of the members: its getter */
+    DAV_PLAN_DATA,     /* the flavour's data pseudo-property (address-data, calendar-data) */
+    DAV_PLAN_DEAD,     /* anything else: a dead property of the member, if stored */
+};
+
+struct dav_plan_prop {
+    enum dav_plan_kind kind;
+    const struct dav_live_prop *live;
+    const struct dav_xml_node *elem;   /* DATA: the element handed to the hook */
+    struct str_view key;               /* DEAD: "{ns}name"; empty: never shown (internal) */
+    struct str_view open, close, empty; /* "<D:getetag>", "</D:getetag>", "<D:getetag/>" */
+};
+
+struct dav_prop_plan {
+    const void *source;              /* the <D:prop> element (or names) it was built from */
+    const char *hook_ns, *hook_name; /* the data hook's element it was built for, or NULL */
+    const struct dav_flavour *flavour;
+    enum dav_node node;
+    struct dav_plan_prop *v;
+    size_t n;
+    bool *missing; /* scratch: which properties the member being written lacks */
+};
+
+/* Plans for members shaped like t (its flavour and node kind), in a (the request arena):
+ * from the names of a PROPFIND <D:prop>, or from the children of a REPORT's <D:prop>
+ * (an element matching hook, which may be NULL, is the data pseudo-property). */
+struct dav_prop_plan *dav_prop_plan_names(struct arena *a, const struct dav_target *t,
+                                          const struct dav_qname *names, size_t n);
+struct dav_prop_plan *dav_prop_plan_elems(struct arena *a, const struct dav_target *t,
+                                          const struct dav_xml_node *prop,
+                                          const struct dav_data_hook *hook);
+/* Whether plan was built for this source, hook and target shape. */
+bool dav_prop_plan_fits(const struct dav_prop_plan *plan, const void *source,
+                        const struct dav_data_hook *hook, const struct dav_target *t);
+/* One <D:response> for pc->target with plan's properties (hook renders DATA entries).
+ * href NULL: the member's href, pc->target->coll_href followed by its encoded name. */
+void dav_ms_member(struct dav_ms *ms, const struct dav_prop_plan *plan,
+                   const struct dav_prop_ctx *pc, const struct dav_data_hook *hook,
+                   const char *href);
+/* A member target of collection target list, for dav_member_set (once per batch: coll
+ * views must come from the batch's transaction). */
+void dav_member_init(const struct dav_target *list, struct dav_target *out);
+/* Point a member target at resource r (no allocation; href is left NULL). */
+void dav_member_set(struct dav_target *m, const struct store_resource *r);
 
 /* ---------------------------------------------------------------- requests (dav.c) */
 

@@ -39,13 +39,14 @@ static void dav_ms_name(struct strbuf *sb, struct dav_qname q, bool declare)
 {
     const char *prefix = dav_ms_prefix(q.ns);
     if (prefix != NULL) {
-        strbuf_appendf(sb, "%s:", prefix);
+        strbuf_append_cstr(sb, prefix);
+        strbuf_append_char(sb, ':');
         strbuf_append_xml_escaped(sb, q.name);
         return;
     }
     strbuf_append_xml_escaped(sb, q.name);
     if (declare) {
-        strbuf_append_cstr(sb, " xmlns=\"");
+        strbuf_append_lit(sb, " xmlns=\"");
         strbuf_append_xml_escaped(sb, q.ns);
         strbuf_append_char(sb, '"');
     }
@@ -55,7 +56,7 @@ void dav_ms_empty_elem(struct strbuf *sb, struct dav_qname q)
 {
     strbuf_append_char(sb, '<');
     dav_ms_name(sb, q, true);
-    strbuf_append_cstr(sb, "/>");
+    strbuf_append_lit(sb, "/>");
 }
 
 void dav_ms_open_elem(struct strbuf *sb, struct dav_qname q)
@@ -67,14 +68,17 @@ void dav_ms_open_elem(struct strbuf *sb, struct dav_qname q)
 
 void dav_ms_close_elem(struct strbuf *sb, struct dav_qname q)
 {
-    strbuf_append_cstr(sb, "</");
+    strbuf_append_lit(sb, "</");
     dav_ms_name(sb, q, false);
     strbuf_append_char(sb, '>');
 }
 
 void dav_ms_status_line(struct strbuf *sb, int status)
 {
-    strbuf_appendf(sb, "HTTP/1.1 %d %s", status, http_status_text(status));
+    strbuf_append_lit(sb, "HTTP/1.1 ");
+    strbuf_append_u64(sb, (uint64_t)status);
+    strbuf_append_char(sb, ' ');
+    strbuf_append_cstr(sb, http_status_text(status));
 }
 
 void dav_ms_begin(struct dav_ms *ms, struct dav_request *dr, bool stream)
@@ -82,6 +86,8 @@ void dav_ms_begin(struct dav_ms *ms, struct dav_request *dr, bool stream)
     ms->req = dr->req;
     ms->stream = stream;
     ms->minimal = dr->minimal;
+    ms->a = dr->a;
+    ms->plan = NULL;
     strbuf_init(&ms->sb, dr->a, stream ? DAV_MS_CHUNK + 8192 : 4096);
     if (stream) {
         http_respond_start(dr->req, 207, DAV_XML_CONTENT_TYPE);
@@ -93,28 +99,30 @@ void dav_ms_begin(struct dav_ms *ms, struct dav_request *dr, bool stream)
 
 static void dav_ms_href(struct strbuf *sb, const char *href)
 {
-    strbuf_append_cstr(sb, "<D:href>");
+    strbuf_append_lit(sb, "<D:href>");
     strbuf_append_xml_escaped(sb, str_view_of(href));
-    strbuf_append_cstr(sb, "</D:href>");
+    strbuf_append_lit(sb, "</D:href>");
 }
 
 static void dav_ms_propstat(struct strbuf *sb, const struct dav_propstat *p)
 {
-    strbuf_append_cstr(sb, "<D:propstat><D:prop>");
+    strbuf_append_lit(sb, "<D:propstat><D:prop>");
     strbuf_append(sb, p->props.ptr, p->props.len);
-    strbuf_append_cstr(sb, "</D:prop><D:status>");
+    strbuf_append_lit(sb, "</D:prop><D:status>");
     dav_ms_status_line(sb, p->status);
-    strbuf_append_cstr(sb, "</D:status>");
+    strbuf_append_lit(sb, "</D:status>");
     if (p->error != NULL) {
-        strbuf_appendf(sb, "<D:error>%s</D:error>", p->error);
+        strbuf_append_lit(sb, "<D:error>");
+        strbuf_append_cstr(sb, p->error);
+        strbuf_append_lit(sb, "</D:error>");
     }
-    strbuf_append_cstr(sb, "</D:propstat>");
+    strbuf_append_lit(sb, "</D:propstat>");
 }
 
 void dav_ms_response(struct dav_ms *ms, const char *href, struct dav_propstat *ps, size_t n)
 {
     struct strbuf *sb = &ms->sb;
-    strbuf_append_cstr(sb, "<D:response>");
+    strbuf_append_lit(sb, "<D:response>");
     dav_ms_href(sb, href);
     size_t written = 0;
     /* 200 first, then the others in the order given. */
@@ -131,20 +139,20 @@ void dav_ms_response(struct dav_ms *ms, const char *href, struct dav_propstat *p
     }
     if (written == 0) {
         /* Brief: t with only unknown properties still says the resource is there. */
-        strbuf_append_cstr(sb, "<D:propstat><D:prop/><D:status>HTTP/1.1 200 OK</D:status>"
+        strbuf_append_lit(sb, "<D:propstat><D:prop/><D:status>HTTP/1.1 200 OK</D:status>"
                                "</D:propstat>");
     }
-    strbuf_append_cstr(sb, "</D:response>");
+    strbuf_append_lit(sb, "</D:response>");
     dav_ms_flush(ms, false);
 }
 
 void dav_ms_status(struct dav_ms *ms, const char *href, int status)
 {
-    strbuf_append_cstr(&ms->sb, "<D:response>");
+    strbuf_append_lit(&ms->sb, "<D:response>");
     dav_ms_href(&ms->sb, href);
-    strbuf_append_cstr(&ms->sb, "<D:status>");
+    strbuf_append_lit(&ms->sb, "<D:status>");
     dav_ms_status_line(&ms->sb, status);
-    strbuf_append_cstr(&ms->sb, "</D:status></D:response>");
+    strbuf_append_lit(&ms->sb, "</D:status></D:response>");
     dav_ms_flush(ms, false);
 }
 
@@ -159,7 +167,7 @@ void dav_ms_flush(struct dav_ms *ms, bool force)
 
 void dav_ms_finish(struct dav_ms *ms)
 {
-    strbuf_append_cstr(&ms->sb, "</D:multistatus>\n");
+    strbuf_append_lit(&ms->sb, "</D:multistatus>\n");
     if (ms->stream) {
         dav_ms_flush(ms, true);
         http_respond_end(ms->req);

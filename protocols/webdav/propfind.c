@@ -36,6 +36,7 @@ struct dav_pf {
     struct str_view prefix; /* files folder "a/": members start with it */
     struct strbuf after;    /* the last name handed out */
     struct strbuf skip;     /* files: a deeper name met; jump past its folder */
+    struct dav_prop_plan *plan; /* <D:prop> asked: the members' plan (prop_plan.c) */
     size_t batch_count;
     bool done;
 };
@@ -269,6 +270,7 @@ struct dav_pf_batch {
     struct dav_pf *st;
     struct store_txn *txn;
     struct arena *a;
+    struct dav_target m; /* the member being written (plan only) */
 };
 
 /* Names are relative paths in files: a member of folder "a/" is "a/x" or "a/x/". A deeper
@@ -295,6 +297,12 @@ static int dav_pf_member(void *ctx, const struct store_resource *r)
         }
         return 1;
     }
+    if (st->plan != NULL) {
+        dav_member_set(&b->m, r);
+        struct dav_prop_ctx pc = { st->dr, b->txn, b->a, &b->m };
+        dav_ms_member(&st->ms, st->plan, &pc, NULL, NULL);
+        return 0;
+    }
     struct dav_target m;
     dav_target_member(b->a, &st->list, r, &m);
     dav_pf_target(st->dr, b->txn, b->a, &st->pf, &m, &st->ms);
@@ -309,9 +317,10 @@ static bool dav_pf_batch(struct dav_pf *st)
         log_warn(&st->dr->req->log, "PROPFIND stream: cannot begin a transaction");
         return false;
     }
-    struct dav_pf_batch b = { st, txn, store_txn_arena(txn) };
+    struct dav_pf_batch b = { .st = st, .txn = txn, .a = store_txn_arena(txn) };
     bool more = false;
     if (store_collection_get_by_id(txn, st->list.coll.id, &st->list.coll) == 0) {
+        dav_member_init(&st->list, &b.m);
         st->batch_count = 0;
         strbuf_reset(&st->skip);
         int rc = store_resource_list_after(txn, st->list.coll.id, st->prefix,
@@ -357,6 +366,11 @@ static void dav_pf_stream(struct dav_pf *st)
     strbuf_init(&st->after, dr->a, 256);
     strbuf_init(&st->skip, dr->a, 256);
     strbuf_append_view(&st->after, st->prefix);
+    if (st->pf.kind == DAV_PROPFIND_PROP) {
+        struct dav_target shape;
+        dav_member_init(&st->list, &shape);
+        st->plan = dav_prop_plan_names(dr->a, &shape, st->pf.props, st->pf.n_props);
+    }
     dav_ms_begin(&st->ms, dr, true);
     dav_pf_target(dr, dr->txn, dr->a, &st->pf, &dr->target, &st->ms);
     dav_txn_end(dr);
