@@ -164,8 +164,11 @@ void http_respond_end(struct http_request *req);
  * handle the request as usual, in which case a 200 or 207 answer is kept for the next
  * identical request of the same generation. Off when [http] cache_size is 0. */
 bool http_cache_answer(struct http_request *req, struct str_view key, uint64_t generation);
-/* This answer must not be kept (it depends on the clock, say). Call before responding ends. */
+/* This answer must not be kept (it depends on the clock, say, or will be larger than
+ * http_cache_capture_limit). Call before responding ends. */
 void http_cache_skip(struct http_request *req);
+/* Body bytes this answer may still have and be kept; 0 when it is not being captured. */
+size_t http_cache_capture_limit(const struct http_request *req);
 /* Forget every cached answer (configuration reloaded). */
 void http_server_cache_clear(struct http_server *hs);
 struct http_cache_stats {

@@ -15,10 +15,13 @@
  *     computed under an older one is not kept.
  *
  * A miss arms a capture: the response the handler writes (status, Content-Type, extra
- * headers, body, whether whole or streamed) is copied into a malloc'd buffer as it is
- * queued and becomes an entry when it ends with 200 or 207. A capture gives up (and frees
- * its buffer) past the entry limit, so a response larger than that streams exactly as
- * before and memory stays bounded by a constant; at most HTTP_CACHE_CAPTURES run at once.
+ * headers, body, whether whole or streamed) is copied as it is queued into an anonymous
+ * mapping as large as the entry limit (pages are used only as the body grows) and becomes
+ * an entry, mapping and all, when it ends with 200 or 207. A capture gives up past the
+ * entry limit and unmaps, so a response larger than that streams exactly as before and
+ * its memory goes back to the system at once; at most HTTP_CACHE_CAPTURES run at once.
+ * The application may also give up early when it knows an answer will be too large
+ * (http_cache_capture_limit).
  *
  * A hit writes the head and hands the entry's body to libevent by reference (no copy);
  * the entry counts its references and is freed when it has been evicted and the last
@@ -32,6 +35,8 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include <event2/buffer.h>
 
@@ -47,7 +52,9 @@ struct http_cache_entry {
     unsigned refs; /* 1 while in the cache, plus 1 per evbuffer still holding the body */
     int status;
     size_t key_len, type_len, headers_len, body_len;
-    unsigned char data[]; /* key, content type, extra header lines, body */
+    unsigned char *body; /* after the headers in data, or its own mapping of body_map bytes */
+    size_t body_map;     /* 0: the body is in data */
+    unsigned char data[]; /* key, content type, extra header lines, a small body */
 };
 
 struct http_cache {
@@ -67,14 +74,15 @@ struct http_capture {
     uint64_t generation;
     struct str_view key;      /* in the request arena */
     const char *content_type; /* of the response, in the request arena; NULL: none */
-    unsigned char *buf;  /* body so far */
-    size_t len, cap, limit;
+    unsigned char *map;       /* body so far, in a mapping of map_len bytes reserved at once */
+    size_t len, map_len, limit;
     bool failed; /* too large, skipped by the application, or out of memory */
 };
 
 static size_t http_cache_entry_size(const struct http_cache_entry *e)
 {
-    return sizeof(*e) + e->key_len + e->type_len + e->headers_len + e->body_len;
+    return sizeof(*e) + e->key_len + e->type_len + e->headers_len +
+           (e->body_map > 0 ? e->body_map : e->body_len);
 }
 
 /* FNV-1a, 64 bits: the key is compared in full anyway, this only spreads buckets. */
@@ -95,6 +103,9 @@ struct http_cache *http_cache_new(void)
 static void http_cache_entry_unref(struct http_cache_entry *e)
 {
     if (--e->refs == 0) {
+        if (e->body_map > 0) {
+            munmap(e->body, e->body_map);
+        }
         free(e);
     }
 }
@@ -189,6 +200,7 @@ static void http_cache_body_done(const void *data, size_t len, void *arg)
 static void http_cache_serve(struct http_request *req, struct http_cache_entry *e)
 {
     const unsigned char *p = e->data + e->key_len;
+    const unsigned char *body = e->body;
     /* Whole, however long: a truncated copy would replay a different Content-Type. */
     const char *type = NULL;
     if (e->type_len > 0) {
@@ -201,25 +213,37 @@ static void http_cache_serve(struct http_request *req, struct http_cache_entry *
         }
         strbuf_append(&req->resp_headers, (const char *)p, e->headers_len);
     }
-    p += e->headers_len;
     http_write_head(req, e->status, type, false, e->body_len);
     if (e->body_len > 0) {
         struct evbuffer *out = conn_output(req->hc->conn);
         e->refs++;
-        if (evbuffer_add_reference(out, p, e->body_len, http_cache_body_done, e) != 0) {
+        if (evbuffer_add_reference(out, body, e->body_len, http_cache_body_done, e) != 0) {
             e->refs--;
-            evbuffer_add(out, p, e->body_len);
+            evbuffer_add(out, body, e->body_len);
         }
         req->resp_bytes = e->body_len;
     }
     http_response_finished(req);
 }
 
+static size_t http_page_round(size_t n)
+{
+    size_t page = (size_t)sysconf(_SC_PAGESIZE);
+    return (n + page - 1) / page * page;
+}
+
+static void http_capture_drop(struct http_capture *cap)
+{
+    if (cap->map != NULL) {
+        munmap(cap->map, cap->map_len);
+        cap->map = NULL;
+    }
+}
+
 static void http_capture_release(void *data)
 {
     struct http_capture *cap = data;
-    free(cap->buf);
-    cap->buf = NULL;
+    http_capture_drop(cap);
     cap->cache->captures--;
 }
 
@@ -261,10 +285,17 @@ bool http_cache_answer(struct http_request *req, struct str_view key, uint64_t g
     return false;
 }
 
+size_t http_cache_capture_limit(const struct http_request *req)
+{
+    const struct http_capture *cap = req->capture;
+    return cap != NULL && !cap->failed ? cap->limit - cap->len : 0;
+}
+
 void http_cache_skip(struct http_request *req)
 {
     if (req->capture != NULL) {
         req->capture->failed = true;
+        http_capture_drop(req->capture);
     }
 }
 
@@ -283,29 +314,23 @@ void http_capture_body(struct http_request *req, const void *data, size_t len)
     }
     if (len > cap->limit - cap->len) {
         cap->failed = true; /* too large to keep: it streams on, uncached */
-        free(cap->buf);
-        cap->buf = NULL;
+        http_capture_drop(cap);
         return;
     }
-    if (cap->len + len > cap->cap) {
-        size_t want = cap->cap ? cap->cap * 2 : 16384;
-        while (want < cap->len + len) {
-            want *= 2;
-        }
-        if (want > cap->limit) {
-            want = cap->limit;
-        }
-        unsigned char *grown = realloc(cap->buf, want);
-        if (grown == NULL) {
+    if (cap->map == NULL) {
+        /* Address space for the largest answer we keep, pages used as the body grows: no
+         * copying as it grows, and an answer given up on returns its memory to the system
+         * at once (a freed malloc block would stay in the heap). */
+        cap->map_len = http_page_round(cap->limit);
+        void *m = mmap(NULL, cap->map_len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+                       -1, 0);
+        if (m == MAP_FAILED) {
             cap->failed = true;
-            free(cap->buf);
-            cap->buf = NULL;
             return;
         }
-        cap->buf = grown;
-        cap->cap = want;
+        cap->map = m;
     }
-    memcpy(cap->buf + cap->len, data, len);
+    memcpy(cap->map + cap->len, data, len);
     cap->len += len;
 }
 
@@ -323,12 +348,15 @@ void http_capture_finish(struct http_request *req)
     size_t tlen = content_type != NULL ? strlen(content_type) : 0;
     size_t hlen = req->resp_headers.len;
     /* The body was bounded while it streamed; the key (a REPORT body, up to max_body) and the
-     * headers count too. An entry over the limit would push every other one out. */
-    size_t total = sizeof(struct http_cache_entry) + cap->key.len + tlen + hlen + cap->len;
-    if (total > size / 8) {
+     * headers count too: an entry over the limit would push every other one out. Small
+     * bodies move into the entry's allocation; large ones keep their pages. */
+    size_t body_map = cap->len > HTTP_CACHE_INLINE_MAX ? http_page_round(cap->len) : 0;
+    size_t head = sizeof(struct http_cache_entry) + cap->key.len + tlen + hlen;
+    size_t inline_len = body_map > 0 ? 0 : cap->len;
+    if (head + inline_len + body_map > size / 8) {
         return;
     }
-    struct http_cache_entry *e = malloc(total);
+    struct http_cache_entry *e = malloc(head + inline_len);
     if (e == NULL) {
         return;
     }
@@ -336,6 +364,17 @@ void http_capture_finish(struct http_request *req)
                                     .refs = 1, .status = req->status, .key_len = cap->key.len,
                                     .type_len = tlen, .headers_len = hlen,
                                     .body_len = cap->len };
+    if (body_map > 0) {
+        /* The entry takes the capture's mapping, shrunk to the body (in place). */
+        void *m = mremap(cap->map, cap->map_len, body_map, 0);
+        if (m == MAP_FAILED) {
+            free(e);
+            return;
+        }
+        e->body = m;
+        e->body_map = body_map;
+        cap->map = NULL;
+    }
     unsigned char *p = e->data;
     memcpy(p, cap->key.ptr, cap->key.len);
     p += cap->key.len;
@@ -346,9 +385,9 @@ void http_capture_finish(struct http_request *req)
     if (hlen > 0) {
         memcpy(p, req->resp_headers.ptr, hlen);
     }
-    p += hlen;
-    if (cap->len > 0) {
-        memcpy(p, cap->buf, cap->len);
+    if (inline_len > 0) {
+        e->body = p + hlen;
+        memcpy(e->body, cap->map, inline_len);
     }
     /* Another request of the same key may have finished first: the newer answer wins. */
     struct http_cache_entry *old = http_cache_find(c, e->hash,

@@ -424,6 +424,8 @@ struct dav_request {
 /* dav_cache.c: answer a cacheable read (PROPFIND, REPORT) from the response cache and
  * return true, or return false and let the method run (its answer may then be kept). */
 bool dav_cache_answer(struct dav_request *dr);
+/* Called once dr->target is resolved: stop capturing an answer that cannot fit. */
+void dav_cache_target_known(struct dav_request *dr);
 
 int dav_txn_begin(struct dav_request *dr, bool write);
 /* Commit; on failure fills dr->err from the error and returns it. */

@@ -97,6 +97,7 @@ int dav_prepare(struct dav_request *dr, bool write, bool need_write)
         if (rc != 0) {
             return dav_fail(dr, rc, "access denied");
         }
+        dav_cache_target_known(dr);
     }
     return rc;
 }

@@ -16,6 +16,10 @@
  * The key is length-prefixed fields, so no two different requests can spell the same key.
  * Derived calendars (contact dates) are brought up to date before the generation is read,
  * as dav_prepare would, so a refresh they need is not hidden behind a cached answer.
+ *
+ * Once the target is known, a Depth 1 PROPFIND of a collection too large for an entry is
+ * not captured at all (every member answers at least DAV_CACHE_MEMBER_MIN bytes), so a
+ * 50k-card listing streams with no copy beside it.
  */
 #include "protocols/webdav/dav-internal.h"
 
@@ -24,6 +28,8 @@
 
 #include "protocols/caldav/caldav.h"
 #include "src/arena.h"
+
+#define DAV_CACHE_MEMBER_MIN 100 /* bytes: <D:response>, the href, one propstat */
 
 static void dav_cache_field(struct strbuf *key, const char *value)
 {
@@ -65,4 +71,17 @@ bool dav_cache_answer(struct dav_request *dr)
         strbuf_append(&key, req->body.ptr, req->body.len);
     }
     return http_cache_answer(req, strbuf_view(&key), generation);
+}
+
+void dav_cache_target_known(struct dav_request *dr)
+{
+    size_t room = http_cache_capture_limit(dr->req);
+    const struct dav_target *t = &dr->target;
+    if (room == 0 || dr->req->method != HTTP_PROPFIND || t->path.node != DAV_NODE_COLLECTION ||
+        !t->has_coll || dav_depth(dr, DAV_DEPTH_INFINITY) != 1) {
+        return;
+    }
+    if (t->coll.count > room / DAV_CACHE_MEMBER_MIN) {
+        http_cache_skip(dr->req); /* it will not fit: stream it without copying */
+    }
 }

@@ -2,7 +2,12 @@
  * put.c: PUT (RFC 7231 4.3.4, RFC 4918 9.7) with strong ETags: If-Match and
  * If-None-Match (* or a list) are checked against the stored revision (412), 201 Created
  * for a new resource and 204 No Content for a replaced one, the new ETag in the answer
- * (vdirsyncer and CalDavSynchronizer use it instead of a re-read). In files the parent
+ * (vdirsyncer and CalDavSynchronizer use it instead of a re-read). The ETag is sent even
+ * when CalDAV scheduling stored other bytes than were sent (SCHEDULE-STATUS, a derived
+ * PARTSTAT), which RFC 4791 5.3.4 says not to do: without it vdirsyncer records the item
+ * as changed on the server and reports a conflict at the user's next local edit (seen in
+ * tests/integration/test_caldav_assignment_clients.py); the server derives what it adds
+ * again from every later PUT, so a client's stale copy loses nothing. In files the parent
  * folder must exist (409). The body size is already bounded by the HTTP layer.
  */
 #include "protocols/webdav/dav-internal.h"
