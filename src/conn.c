@@ -10,6 +10,7 @@
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <event2/bufferevent_ssl.h>
+#include <event2/bufferevent_struct.h>
 #include <event2/event.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
@@ -243,6 +244,54 @@ void conn_close_after_flush(struct conn *conn)
     conn_set_timeout(conn, secs);
 }
 
+/* Answer in the same loop turn. Left alone, the first byte a module queues makes libevent add
+ * the write event (epoll_ctl), the answer leaves after the next epoll_wait, and the drained
+ * buffer removes the event again (epoll_ctl): three system calls and a loop turn per
+ * request-response exchange. On a plain socket whose output is empty and not being written,
+ * EV_WRITE is taken out of the enabled set while the module runs (so appending schedules
+ * nothing), and conn_write_now() then writes the answer itself. bev->enabled is libevent's
+ * public struct (bufferevent_struct.h); no event is pending while the flag is off. */
+static bool conn_write_defer(struct conn *conn)
+{
+    struct bufferevent *bev = conn->bev;
+    if (conn->tls || bufferevent_getfd(bev) < 0 || !(bev->enabled & EV_WRITE) ||
+        evbuffer_get_length(bufferevent_get_output(bev)) > 0 ||
+        event_pending(&bev->ev_write, EV_WRITE, NULL)) {
+        return false;
+    }
+    bev->enabled &= ~EV_WRITE;
+    return true;
+}
+
+static void conn_write_now(struct conn *conn, struct bufferevent *bev)
+{
+    if (conn->closed) {
+        return; /* conn_close disabled bev and dropped its callbacks */
+    }
+    struct evbuffer *out = bufferevent_get_output(bev);
+    size_t queued = evbuffer_get_length(out);
+    if (bev != conn->bev || queued == 0) {
+        /* StartTLS put a filter over bev: the filter drives it from now on. */
+        bev->enabled |= EV_WRITE;
+        if (queued > 0) {
+            bufferevent_enable(bev, EV_WRITE);
+        }
+        return;
+    }
+    /* The socket bufferevent keeps the start of its output frozen except while it writes
+     * itself; do as it does. A failed write leaves the bytes queued: the write event then
+     * reports the error. */
+    evbuffer_unfreeze(out, 1);
+    (void)evbuffer_write(out, bufferevent_getfd(bev));
+    evbuffer_freeze(out, 1);
+    if (evbuffer_get_length(out) > 0) {
+        bufferevent_enable(bev, EV_WRITE); /* the rest when the socket accepts it */
+        return;
+    }
+    bev->enabled |= EV_WRITE; /* as libevent leaves it after draining the buffer itself */
+    conn_write_cb(bev, conn); /* the drained-buffer callback libevent would have run */
+}
+
 static void conn_read_cb(struct bufferevent *bev, void *arg)
 {
     struct conn *conn = arg;
@@ -253,9 +302,13 @@ static void conn_read_cb(struct bufferevent *bev, void *arg)
         evbuffer_drain(bufferevent_get_input(bev), evbuffer_get_length(bufferevent_get_input(bev)));
         return;
     }
+    bool write_now = conn_write_defer(conn);
     conn->in_callback = true;
     conn->module->conn_readable(conn);
     conn->in_callback = false;
+    if (write_now) {
+        conn_write_now(conn, bev);
+    }
 }
 
 static void conn_write_cb(struct bufferevent *bev, void *arg)
