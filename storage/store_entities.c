@@ -87,15 +87,24 @@ void store_entity_encode(struct rec_writer *w, const struct store_entity *e)
     }
 }
 
-static size_t rec_count(struct str_view v, uint8_t want)
+/* How many values of each repeated field the record holds, in one pass (the decode's
+ * other pass fills arrays of exactly that size). */
+struct ent_counts {
+    size_t emails, phones, categories, relations;
+};
+
+static struct ent_counts rec_count_repeated(struct str_view v)
 {
     struct rec_reader r;
     rec_reader_init(&r, v.ptr, v.len);
     uint8_t tag;
     struct str_view f;
-    size_t n = 0;
+    struct ent_counts n = { 0 };
     while (rec_next(&r, &tag, &f)) {
-        n += tag == want;
+        n.emails += tag == ENT_EMAIL;
+        n.phones += tag == ENT_PHONE;
+        n.categories += tag == ENT_CATEGORY;
+        n.relations += tag == ENT_RELATION;
     }
     return n;
 }
@@ -187,11 +196,11 @@ int store_entity_decode(struct arena *a, struct str_view v, struct store_entity 
     struct store_id id = out->id;
     memset(out, 0, sizeof(*out));
     out->id = id;
-    out->emails = arena_new_array(a, struct str_view, rec_count(v, ENT_EMAIL) + 1);
-    out->phones = arena_new_array(a, struct store_phone, rec_count(v, ENT_PHONE) + 1);
-    out->categories = arena_new_array(a, struct str_view, rec_count(v, ENT_CATEGORY) + 1);
-    out->relations =
-            arena_new_array(a, struct store_relation, rec_count(v, ENT_RELATION) + 1);
+    struct ent_counts n = rec_count_repeated(v);
+    out->emails = arena_new_array(a, struct str_view, n.emails + 1);
+    out->phones = arena_new_array(a, struct store_phone, n.phones + 1);
+    out->categories = arena_new_array(a, struct str_view, n.categories + 1);
+    out->relations = arena_new_array(a, struct store_relation, n.relations + 1);
     struct rec_reader r;
     rec_reader_init(&r, v.ptr, v.len);
     uint8_t tag;
