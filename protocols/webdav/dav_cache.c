@@ -17,9 +17,11 @@
  * Derived calendars (contact dates) are brought up to date before the generation is read,
  * as dav_prepare would, so a refresh they need is not hidden behind a cached answer.
  *
- * Once the target is known, a Depth 1 PROPFIND of a collection too large for an entry is
- * not captured at all (every member answers at least DAV_CACHE_MEMBER_MIN bytes), so a
- * 50k-card listing streams with no copy beside it.
+ * Once the target is known, a Depth 1 PROPFIND of a collection estimated too large for an
+ * entry is not captured at all (each member answers its href and about
+ * DAV_CACHE_MEMBER_BYTES of markup and properties), so a 50k-card listing streams with no
+ * copy beside it. A wrong estimate costs one cache entry or one wasted capture, never a
+ * wrong answer.
  */
 #include "protocols/webdav/dav-internal.h"
 
@@ -29,7 +31,7 @@
 #include "protocols/caldav/caldav.h"
 #include "src/arena.h"
 
-#define DAV_CACHE_MEMBER_MIN 100 /* bytes: <D:response>, the href, one propstat */
+#define DAV_CACHE_MEMBER_BYTES 150 /* <D:response>, a file name, a propstat with an ETag */
 
 static void dav_cache_field(struct strbuf *key, const char *value)
 {
@@ -81,7 +83,8 @@ void dav_cache_target_known(struct dav_request *dr)
         !t->has_coll || dav_depth(dr, DAV_DEPTH_INFINITY) != 1) {
         return;
     }
-    if (t->coll.count > room / DAV_CACHE_MEMBER_MIN) {
+    size_t per_member = DAV_CACHE_MEMBER_BYTES + (t->href != NULL ? strlen(t->href) : 0);
+    if (t->coll.count > room / per_member) {
         http_cache_skip(dr->req); /* it will not fit: stream it without copying */
     }
 }
