@@ -12,7 +12,7 @@ struct arena_block {
     struct arena_block *next;
     size_t size;
     size_t used;
-    unsigned char data[];
+    _Alignas(ARENA_ALIGN) unsigned char data[]; /* the promise of arena_alloc: 16, not 8 */
 };
 
 struct arena_cleanup {
@@ -22,9 +22,10 @@ struct arena_cleanup {
 };
 
 struct arena {
-    struct arena_block *head;
+    struct arena_block *head; /* newest first; the last one is the first block */
     struct arena_cleanup *cleanups;
     size_t block_size;
+    size_t first_size;
     size_t total;
 };
 
@@ -49,6 +50,7 @@ struct arena *arena_new(size_t first_block)
 {
     struct arena *a = arena_xcalloc(sizeof(*a));
     a->block_size = first_block ? first_block : ARENA_DEFAULT_BLOCK;
+    a->first_size = a->block_size;
     a->head = arena_block_new(a->block_size);
     return a;
 }
@@ -102,15 +104,39 @@ size_t arena_used(const struct arena *a)
     return a->total;
 }
 
+static void arena_run_cleanups(struct arena *a)
+{
+    for (struct arena_cleanup *c = a->cleanups; c != NULL; c = c->next) {
+        c->fn(c->data);
+    }
+    a->cleanups = NULL;
+}
+
+void arena_reset(struct arena *a)
+{
+    arena_run_cleanups(a);
+    struct arena_block *b = a->head;
+    while (b->next != NULL) {
+        struct arena_block *next = b->next;
+        free(b);
+        b = next;
+    }
+    /* Zeroing only what was used keeps the zero-filled promise at the cost of the last use,
+     * not of the block (calloc of a fresh block clears all of it). */
+    memset(b->data, 0, b->used);
+    b->used = 0;
+    a->head = b;
+    a->block_size = a->first_size;
+    a->total = 0;
+}
+
 void arena_free(struct arena **ap)
 {
     struct arena *a = *ap;
     if (a == NULL) {
         return;
     }
-    for (struct arena_cleanup *c = a->cleanups; c != NULL; c = c->next) {
-        c->fn(c->data);
-    }
+    arena_run_cleanups(a);
     struct arena_block *b = a->head;
     while (b != NULL) {
         struct arena_block *next = b->next;

@@ -32,6 +32,11 @@ void arena_on_free(struct arena *a, void (*fn)(void *), void *data);
 /* Bytes handed out so far (for limits and statistics). */
 size_t arena_used(const struct arena *a);
 
+/* Run cleanups and release every block but the first, whose used bytes are zeroed again:
+ * the arena is as arena_new() made it, without the allocation (a pool reused per request
+ * or per entry). Everything handed out before is invalid. */
+void arena_reset(struct arena *a);
+
 /* Run cleanups, release every block, set *a to NULL. NULL-safe. */
 void arena_free(struct arena **a);
 

@@ -210,6 +210,7 @@ struct ldapd_conn {
     bool tls_pending;           /* StartTLS answered: switch once the answer is flushed */
     unsigned long n_ops;
     size_t cur_len;             /* bytes of the PDU being answered */
+    struct arena *pdu_arena;    /* each PDU's decode and answer; reset after each */
 };
 
 /* One request with its read transaction and the viewer's identity. */
@@ -305,10 +306,11 @@ struct ldapd_values {
 #define LDAPD_ENTRY_CHUNK 16
 
 /* Where entries live: one arena shared by the entries built one after another (an arena
- * per entry cost a zero-filled 8 KiB block each), dropped and started afresh when no entry
- * is alive and it has grown past LDAPD_ENTRY_POOL_MAX, so a walk over 50k entities stays
- * flat. One per server: operations run one at a time on the loop and free their entries
- * before they end, so a caller-ID lookup allocates no block at all. */
+ * per entry cost a zero-filled 8 KiB block each), reset (arena_reset: its first block kept,
+ * the used part zeroed, any further block released) whenever no entry is alive, so a walk
+ * over 50k entities stays flat and reuses the same few cache-warm KiB. One per server:
+ * operations run one at a time on the loop and free their entries before they end, so a
+ * search allocates no block at all once the pool exists. */
 struct ldapd_entry_pool {
     struct arena *a;
     size_t live;

@@ -5,9 +5,10 @@
  * Framing (CLIENTS.md B3.2): ldapd_frame_check() on the first bytes says how long the next
  * PDU is; a PDU longer than [ldap] max_pdu, an indefinite length or anything but a SEQUENCE
  * ends the session with a Notice of Disconnection (RFC 4511 4.4.1), as does a PDU the
- * decoder rejects (4.1.1: "MUST immediately terminate"). Each PDU is decoded into its own
- * arena, answered completely (operations are synchronous, so none is ever outstanding and
- * abandon has nothing to stop), and drained.
+ * decoder rejects (4.1.1: "MUST immediately terminate"). Each PDU is decoded into the
+ * connection's PDU arena (reset, not freed, after each: no allocation per request), answered
+ * completely (operations are synchronous, so none is ever outstanding and abandon has
+ * nothing to stop), and drained.
  *
  * StartTLS (RFC 4511 4.14, RFC 4513 3): refused when TLS is already on or not configured;
  * otherwise the success response is queued in clear, reading pauses, and the TLS filter goes
@@ -32,11 +33,19 @@
 #include "src/server.h"
 #include "src/tls.h"
 
+static void ldapd_pdu_arena_free(void *data)
+{
+    struct ldapd_conn *lc = data;
+    arena_free(&lc->pdu_arena);
+}
+
 static int ldapd_conn_open(struct conn *conn)
 {
     struct ldapd_conn *lc = arena_new_obj(conn->arena, struct ldapd_conn);
     lc->conn = conn;
     lc->srv = conn->module_ctx;
+    lc->pdu_arena = arena_new(4096); /* zero-filled: a search needs about 2 KiB */
+    arena_on_free(conn->arena, ldapd_pdu_arena_free, lc);
     conn->proto_ctx = lc;
     if (conn->cfg->idle_timeout) {
         conn_set_timeout(conn, conn->cfg->idle_timeout);
@@ -173,14 +182,14 @@ static void ldapd_conn_readable(struct conn *conn)
             return;
         }
         const uint8_t *pdu = evbuffer_pullup(in, (ssize_t)len);
-        struct arena *a = arena_new(4096); /* zero-filled: a search needs about 2 KiB */
+        struct arena *a = lc->pdu_arena;
         struct ldapd_message *m = NULL;
         rc = ldapd_message_decode(a, pdu, len, &lc->srv->limits, &m);
         lc->n_ops++;
         lc->cur_len = len;
         /* The PDU must stay in place while m is used: drain only afterwards. */
         bool go_on = ldapd_dispatch(lc, m, rc, a);
-        arena_free(&a);
+        arena_reset(a);
         evbuffer_drain(in, len);
         if (conn->cfg->idle_timeout && !conn->closed) {
             conn_set_timeout(conn, conn->cfg->idle_timeout);

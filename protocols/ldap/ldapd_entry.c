@@ -17,7 +17,6 @@
 #include "src/formats/vcard.h"
 
 #define LDAPD_ENTRY_POOL_BLOCK (8u << 10)
-#define LDAPD_ENTRY_POOL_MAX   (20u << 10)
 
 struct ldapd_entry *ldapd_entry_new(struct ldapd_req *op, enum ldapd_entry_kind kind)
 {
@@ -52,8 +51,8 @@ void ldapd_entry_free(struct ldapd_entry **e)
     }
     struct ldapd_entry_pool *pool = (*e)->op->srv->entries;
     *e = NULL;
-    if (--pool->live == 0 && arena_used(pool->a) > LDAPD_ENTRY_POOL_MAX) {
-        arena_free(&pool->a);
+    if (--pool->live == 0) {
+        arena_reset(pool->a);
     }
 }
 
