@@ -13,13 +13,15 @@ What it offers:
   KithTestCase      unittest.TestCase with a fresh data dir per test (self.kith)
   Kith.run()        one CLI command -> Result(rc, out, err)
   Kith.serve()      `kith serve` on free loopback ports, ready when it accepts connections
-  Server.stop()     SIGTERM to its own PID, expects exit 0 within 10 s
+  Server.stop()     SIGTERM to its own PID; fails the test unless it exits 0 within 10 s
+                    with no sanitizer report in its log (stop(check=False): killed on purpose)
   http_request()    tiny http.client helper with Basic auth (plain or TLS)
   gen_cards(), split_cards(), unfold(): vCard test data and a minimal reader
 """
 import base64
 import http.client
 import os
+import re
 import shutil
 import signal
 import socket
@@ -63,6 +65,21 @@ START_TIMEOUT = 10.0  # seconds for `kith serve` to accept connections
 STOP_TIMEOUT = 10.0   # seconds for it to exit after SIGTERM
 COMMAND_TIMEOUT = 120.0
 
+# Start of an ASan/LSan or UBSan report (scripts/test's second build). UBSan names the
+# source position ("src/x.c:12:5: runtime error: ...") or "<unknown>"; anchoring it at a
+# line start keeps a logged request line that merely quotes the words from matching.
+SANITIZER_REPORT = re.compile(
+    r"ERROR: (?:AddressSanitizer|LeakSanitizer)|^\S+: runtime error: ", re.M)
+
+
+def sanitizer_report(text, limit=6000):
+    """The first sanitizer report in text (up to limit characters), or None."""
+    m = SANITIZER_REPORT.search(text)
+    if m is None:
+        return None
+    start = text.rfind("\n", 0, m.start()) + 1
+    return text[start:start + limit]
+
 
 class Result:
     """Outcome of one CLI command: exit status and decoded output."""
@@ -104,22 +121,51 @@ class Server:
         self.log_path = log_path
         self.http_port = http_port
         self.https_port = https_port
+        self.check = True      # stop() fails on a bad exit; False once a test opts out
+        self.reported = False  # a failure is raised once, not again at cleanup
 
     def log(self):
         with open(self.log_path, "r", encoding="utf-8", errors="replace") as f:
             return f.read()
 
-    def stop(self, timeout=STOP_TIMEOUT):
-        """SIGTERM to the server's own PID; its exit status, or None if it had to be killed."""
-        if self.proc.poll() is not None:
-            return self.proc.returncode
-        self.proc.send_signal(signal.SIGTERM)
-        try:
-            return self.proc.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()  # Popen.kill signals this PID only
-            self.proc.wait()
-            return None
+    def stop(self, timeout=STOP_TIMEOUT, check=True):
+        """SIGTERM to the server's own PID; its exit status, or None if it had to be killed.
+        Raises AssertionError (once) when its exit status is not 0 (it crashed, ended early
+        or ignored SIGTERM) or its log holds a sanitizer report: a crash, leak or UB in the
+        server fails the test that ran it. check=False is for a server a test
+        stops or kills on purpose; it also exempts the stop at cleanup."""
+        if not check:
+            self.check = False
+        rc = self.proc.poll()
+        if rc is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                rc = self.proc.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()  # Popen.kill signals this PID only
+                self.proc.wait()
+                rc = None
+        if self.check and not self.reported:
+            problem = self.exit_problem(rc, timeout)
+            if problem:
+                self.reported = True
+                raise AssertionError(problem)
+        return rc
+
+    def exit_problem(self, rc, timeout=STOP_TIMEOUT):
+        """Why this server's end is a failure (exit status rc, None if it had to be killed),
+        or None when it is clean."""
+        log = self.log()
+        report = sanitizer_report(log)
+        if report is not None:
+            return "kith serve (port %d) printed a sanitizer report:\n%s" % (
+                self.http_port, report)
+        if rc != 0:
+            how = ("did not exit within %.0f s of SIGTERM" % timeout if rc is None
+                   else "exited with status %d" % rc)
+            return "kith serve (port %d) %s; end of its log:\n%s" % (
+                self.http_port, how, log[-3000:])
+        return None
 
     def request(self, method, path, body=None, headers=None, auth=None, tls=False):
         port = self.https_port if tls else self.http_port
@@ -147,8 +193,17 @@ class Kith:
         proc = subprocess.run(cmd, input=stdin.encode() if isinstance(stdin, str) else stdin,
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=timeout,
                               env=self.env(), cwd=self.tmp)
-        return Result(cmd, proc.returncode, proc.stdout.decode("utf-8", "replace"),
-                      proc.stderr.decode("utf-8", "replace"))
+        result = Result(cmd, proc.returncode, proc.stdout.decode("utf-8", "replace"),
+                        proc.stderr.decode("utf-8", "replace"))
+        # No test expects a command to crash or to trip a sanitizer, whatever exit status
+        # it asserts (UBSan without halt_on_error even exits 0 after its report).
+        report = sanitizer_report(result.err)
+        if report is not None:
+            raise AssertionError("%s printed a sanitizer report:\n%s" % (" ".join(cmd), report))
+        if result.rc < 0:
+            raise AssertionError("%s was killed by signal %d: %r" % (" ".join(cmd), -result.rc,
+                                                                    result))
+        return result
 
     def popen(self, *args, data=None, **kw):
         cmd = [BIN, "--data", data or self.data] + [str(a) for a in args]
@@ -188,7 +243,7 @@ class Kith:
                 ready = wait_for_port(https_port, proc)
             if ready:
                 return server
-            server.stop()
+            server.stop(check=False)  # the error below shows its log
             last = server.log()
             if "in use" not in last:
                 break
@@ -196,9 +251,16 @@ class Kith:
                              % (START_TIMEOUT, last))
 
     def stop_servers(self):
+        """Stop every server started here, then raise what stop() found wrong with any."""
+        failures = []
         for s in self.servers:
-            s.stop()
+            try:
+                s.stop()
+            except AssertionError as e:
+                failures.append(str(e))
         self.servers = []
+        if failures:
+            raise AssertionError("\n\n".join(failures))
 
     # Convenience wrappers for the commands most tests use.
     def import_cards(self, book, *files, **kw):
@@ -242,11 +304,13 @@ class KithTestCase(unittest.TestCase):
         self.addCleanup(self._cleanup)
 
     def _cleanup(self):
-        self.kith.stop_servers()
-        if os.environ.get("KITH_TEST_KEEP") == "1":
-            sys.stderr.write("kept %s\n" % self.tmp)
-        else:
-            shutil.rmtree(self.tmp, ignore_errors=True)
+        try:
+            self.kith.stop_servers()
+        finally:
+            if os.environ.get("KITH_TEST_KEEP") == "1":
+                sys.stderr.write("kept %s\n" % self.tmp)
+            else:
+                shutil.rmtree(self.tmp, ignore_errors=True)
 
     def assertOk(self, result, msg=None):
         self.assertEqual(result.rc, 0, msg or result)
