@@ -9,6 +9,13 @@
  * collection (MAPPING.md decision 1, CLIENTS.md A1 Evolution moves). The exact bytes are
  * stored (MAPPING.md decision 2); the entity index record (crm/card_index.h) goes with
  * them so queries and LDAP never parse cards.
+ *
+ * One exception (MAPPING.md R4): a 3.0 or 2.1 card replacing a stored 4.0 card would lose
+ * what the 3.0 rendering cannot carry (KIND, RELATED types, ADR CC...), which the client
+ * never saw and so cannot have meant to delete. The stored card becomes vcard_merge() of
+ * the two, in 4.0, and the index record is made from it. Its 3.0 rendering is what the
+ * client sent, so put.c's ETag (sent as for CalDAV's derived bytes) is safe: a sync client
+ * sees no change, and a later PUT of its copy merges the same way and loses nothing.
  */
 #include "protocols/carddav/carddav-internal.h"
 
@@ -85,6 +92,45 @@ static int carddav_put_conflict(struct dav_request *dr, const struct dav_put *p,
     return ERR_CONFLICT;
 }
 
+/* MAPPING.md R4: *card_io (the PUT's card) replacing a stored 4.0 card becomes the merge
+ * of both, p->put.body its text. Only a PUT over an existing card names if_match (COPY
+ * never replaces). ERR_TOO_LARGE when the merged card is over the limits. */
+static int carddav_put_merge(struct dav_request *dr, struct dav_put *p,
+                             const struct vcard_limits *limits, struct vcard **card_io)
+{
+    if ((*card_io)->version == VCARD_V40 || p->put.if_match == 0) {
+        return 0;
+    }
+    struct store_resource old;
+    int rc = store_resource_get(dr->txn, p->target->coll.id, p->put.name, true, &old);
+    if (rc != 0 || carddav_body_version(old.body) != VCARD_V40) {
+        return rc == ERR_NOT_FOUND ? 0 : rc;
+    }
+    /* A copy: store views last only until the next write of the transaction (LMDB). */
+    struct str_view body = str_view_make(str_view_dup(dr->a, old.body), old.body.len);
+    struct vcard *stored;
+    struct vcard_error verr;
+    if (vcard_parse(dr->a, body, limits, &stored, &verr) != 0) {
+        log_warn(&dr->req->log, "stored card %.*s does not parse: replaced without merge",
+                 STR_VIEW_FMT(p->put.name));
+        return 0;
+    }
+    struct vcard *merged = vcard_merge(dr->a, stored, *card_io);
+    if (merged == stored) {
+        p->put.body = body; /* nothing changed: same bytes, same revision */
+    } else if (merged != *card_io) {
+        struct strbuf sb;
+        strbuf_init(&sb, dr->a, body.len + p->put.body.len);
+        vcard_write(merged, &sb);
+        if (sb.len > limits->max_card || merged->n_props > limits->max_props) {
+            return ERR_TOO_LARGE;
+        }
+        p->put.body = strbuf_view(&sb);
+    }
+    *card_io = merged;
+    return 0;
+}
+
 static int carddav_put_invalid(struct dav_request *dr, const char *precondition, const char *why)
 {
     dav_fail_status(dr, 403, precondition, arena_strdup(dr->a, why));
@@ -123,6 +169,15 @@ int carddav_put_check(struct dav_request *dr, struct dav_put *p)
     if (rc != 0) {
         return dav_fail(dr, rc, "UID lookup failed");
     }
+    rc = carddav_put_merge(dr, p, &limits, &card);
+    if (rc == ERR_TOO_LARGE) {
+        return carddav_put_invalid(dr, "<C:max-resource-size/>",
+                                   "card with the lines 3.0 cannot carry is over the limits");
+    }
+    if (rc != 0) {
+        return dav_fail(dr, rc, "stored card lookup failed");
+    }
+    uid = crm_card_uid(dr->a, card);
     struct crm_index_opts opts = { cfg->phone_country_code, cfg->phone_trunk_prefix };
     struct store_entity *entity = arena_new_obj(dr->a, struct store_entity);
     crm_card_index(dr->a, card, &opts, entity);

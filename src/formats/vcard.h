@@ -114,6 +114,14 @@ void vcard_write(const struct vcard *card, struct strbuf *out);
  * already in that version is returned as it is. The result may share views with card. */
 struct vcard *vcard_convert(struct arena *a, const struct vcard *card, enum vcard_version to);
 
+/* MAPPING.md R4 for a 3.0 or 2.1 card put over a stored 4.0 card (vcard_merge.c): the
+ * stored lines whose 3.0 rendering the PUT carries unchanged, byte for byte, the stored
+ * lines 3.0 cannot show at all (KIND:individual), and the PUT's other lines in 4.0, each
+ * where the first dropped stored line of its name was. Returns put itself when stored is
+ * not 4.0 or put is 4.0 (no merge: store put as it is), stored itself when the PUT changed
+ * nothing, else a new 4.0 card in a sharing views with both inputs. */
+struct vcard *vcard_merge(struct arena *a, const struct vcard *stored, const struct vcard *put);
+
 /* Build helpers for code that creates cards (CLI, demo data, conversions). */
 struct vcard *vcard_new(struct arena *a, enum vcard_version v);
 /* Append a property; params is "TYPE=work;PREF=1" style text (may be NULL), value is raw
