@@ -90,7 +90,7 @@ static const struct config_key config_keys[] = {
     { "http", "trusted_proxies", CONFIG_IP_LIST, CONFIG_FIELD(trusted_proxies), "", 0, 0,
       "Comma-separated proxy IPs whose X-Forwarded-Proto/Host are believed." },
     { "http", "cache_size", CONFIG_SIZE, CONFIG_FIELD(http_cache_size), "64M", 0, 16 * GIB,
-      "Memory for answers to repeated reads of unchanged data; one answer may take an eighth; 0 turns it off." },
+      "Memory for answers to repeated reads of unchanged data; one answer may take a quarter; 0 turns it off." },
 
     { "tls", "certificate", CONFIG_PATH, CONFIG_FIELD(tls_certificate), "tls/cert.pem", 0, 0,
       "PEM certificate chain for HTTPS and LDAPS, relative to data_dir." },

@@ -25,6 +25,7 @@
 #define HTTP_CACHE_BUCKETS   4096 /* response cache: hash buckets */
 #define HTTP_CACHE_ENTRIES   4096 /* response cache: most answers kept */
 #define HTTP_CACHE_CAPTURES  4    /* response cache: answers being captured at once */
+#define HTTP_CACHE_ENTRY_SHARE 4  /* response cache: one answer takes at most this part of it */
 #define HTTP_CACHE_INLINE_MAX (64 * 1024) /* response cache: larger bodies keep their own pages */
 
 struct http_auth_entry {

@@ -28,7 +28,8 @@
  * connection that sent it has drained it.
  *
  * Limits (cfg http.cache_size, read on every use so SIGHUP applies): all entries together
- * at most cache_size bytes, one entry at most cache_size / 8, at most HTTP_CACHE_ENTRIES
+ * at most cache_size bytes, one entry at most cache_size / HTTP_CACHE_ENTRY_SHARE (a quarter:
+ * a 64M cache keeps a 10 MB expanded month of a 20k-event calendar), at most HTTP_CACHE_ENTRIES
  * entries; least recently used go first. cache_size 0 turns the cache off.
  */
 #include "protocols/http/http-internal.h"
@@ -288,7 +289,7 @@ bool http_cache_answer(struct http_request *req, struct str_view key, uint64_t g
     cap->hash = hash;
     cap->generation = generation;
     cap->key = str_view_make(arena_strndup(req->arena, key.ptr, key.len), key.len);
-    cap->limit = size / 8;
+    cap->limit = size / HTTP_CACHE_ENTRY_SHARE;
     c->captures++;
     arena_on_free(req->arena, http_capture_release, cap);
     req->capture = cap;
@@ -363,7 +364,7 @@ void http_capture_finish(struct http_request *req)
     size_t body_map = cap->len > HTTP_CACHE_INLINE_MAX ? http_page_round(cap->len) : 0;
     size_t head = sizeof(struct http_cache_entry) + cap->key.len + tlen + hlen;
     size_t inline_len = body_map > 0 ? 0 : cap->len;
-    if (head + inline_len + body_map > size / 8) {
+    if (head + inline_len + body_map > size / HTTP_CACHE_ENTRY_SHARE) {
         return;
     }
     struct http_cache_entry *e = malloc(head + inline_len);

@@ -37,7 +37,7 @@
 #include "src/server.h"
 
 #define DEFAULT_CACHE_SIZE ((size_t)4 << 20)  /* one answer may take 512 KiB */
-#define SMALL_CACHE_SIZE   ((size_t)64 << 10) /* one answer may take 8 KiB */
+#define SMALL_CACHE_SIZE   ((size_t)64 << 10) /* one answer may take 16 KiB */
 #define STREAM_LINE_LEN    13                 /* "line 0000000\n" */
 
 static struct kith_config cfg;
@@ -539,9 +539,9 @@ static void test_chunks_queued_without_pull_are_replayed(void **state)
 static void test_streamed_answer_over_the_entry_limit_is_whole_and_not_kept(void **state)
 {
     (void)state;
-    const unsigned lines = 60000; /* ~780 KB, over cache_size / 8 = 512 KiB */
+    const unsigned lines = 100000; /* ~1.3 MB, over cache_size / 4 = 1 MiB */
     struct response a, b;
-    assert_int_equal(fetch_twice("REPORT", "/stream/60000", NULL, &a, &b), 2);
+    assert_int_equal(fetch_twice("REPORT", "/stream/100000", NULL, &a, &b), 2);
     assert_true(a.chunked && b.chunked);
     assert_stream_body(&a, lines);
     assert_stream_body(&b, lines);
@@ -554,9 +554,9 @@ static void test_whole_answer_over_the_entry_limit_is_not_kept(void **state)
     (void)state;
     set_cache_size(SMALL_CACHE_SIZE);
     struct response a, b;
-    assert_int_equal(fetch_twice("GET", "/size/9000", NULL, &a, &b), 2);
-    assert_int_equal(a.body_len, 9000);
-    assert_int_equal(b.body_len, 9000);
+    assert_int_equal(fetch_twice("GET", "/size/17000", NULL, &a, &b), 2);
+    assert_int_equal(a.body_len, 17000);
+    assert_int_equal(b.body_len, 17000);
     assert_int_equal(stats().entries, 0);
     response_pair_free(&a, &b);
 }
@@ -732,7 +732,7 @@ static void test_answer_dropped_from_the_cache_still_reaches_a_slow_reader(void 
 static void test_answer_with_a_key_over_the_entry_limit_does_not_empty_the_cache(void **state)
 {
     (void)state;
-    set_cache_size(SMALL_CACHE_SIZE); /* the 8 KiB per entry count the key too */
+    set_cache_size(SMALL_CACHE_SIZE); /* the 16 KiB per entry count the key too */
     struct response a, b, big, a2, b2;
     unsigned before = atomic_load(&computes);
     fetch("GET", "/whole", "a", &a);
@@ -761,7 +761,7 @@ static void test_answer_with_a_key_over_the_entry_limit_does_not_empty_the_cache
     assert_same_answer(&b, &b2);
     struct cache_stats st = stats();
     assert_int_equal(st.entries, 2);
-    assert_true(st.bytes <= SMALL_CACHE_SIZE / 8);
+    assert_true(st.bytes <= SMALL_CACHE_SIZE / 4);
     response_pair_free(&a, &b);
     response_free(&big);
     response_free(&a2);
