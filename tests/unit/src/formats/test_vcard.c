@@ -12,20 +12,6 @@
 
 #include "tests/unit/src/formats/test_vcard_util.h"
 
-static struct arena *arena_;
-
-static int setup(void **state)
-{
-    arena_ = arena_new(0);
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    arena_free(&arena_);
-    return 0;
-}
-
 /* Parse text expecting failure rc with a message starting "line <line>: " and holding what. */
 static void expect_error(const char *text, size_t len, int rc, unsigned line, const char *what)
 {

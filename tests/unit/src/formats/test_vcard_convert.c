@@ -12,20 +12,6 @@
 
 #include "tests/unit/src/formats/test_vcard_util.h"
 
-static struct arena *arena_;
-
-static int setup(void **state)
-{
-    arena_ = arena_new(0);
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    arena_free(&arena_);
-    return 0;
-}
-
 struct convert_all {
     struct strbuf out;
     enum vcard_version to;

@@ -13,20 +13,6 @@
 
 #include "tests/unit/src/formats/test_vcard_util.h"
 
-static struct arena *arena_;
-
-static int setup(void **state)
-{
-    arena_ = arena_new(0);
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    arena_free(&arena_);
-    return 0;
-}
-
 static const char stored_v4[] = "BEGIN:VCARD\r\nVERSION:4.0\r\n"
                                 "UID:urn:uuid:6b1f3a52-7c1e-4f7a-9a57-3c2d8f0e4b11\r\n"
                                 "KIND:individual\r\n"

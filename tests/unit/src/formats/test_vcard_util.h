@@ -14,6 +14,24 @@
 #include "src/formats/vcard.h"
 #include "src/strbuf.h"
 
+/* The arena each test of a file works in: made before and freed after every test
+ * (cmocka_unit_test_setup_teardown(test, setup, teardown)). */
+static struct arena *arena_;
+
+static int setup(void **state)
+{
+    (void)state;
+    arena_ = arena_new(0);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    arena_free(&arena_);
+    return 0;
+}
+
 /* Whole file $KITH_TEST_DATA/vcard/<name> in a; fails the test when missing. */
 static inline struct str_view tv_read(struct arena *a, const char *name)
 {

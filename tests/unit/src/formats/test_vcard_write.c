@@ -13,20 +13,6 @@
 
 #include "tests/unit/src/formats/test_vcard_util.h"
 
-static struct arena *arena_;
-
-static int setup(void **state)
-{
-    arena_ = arena_new(0);
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    arena_free(&arena_);
-    return 0;
-}
-
 static const char *const golden_same_version[] = {
     "apple-3.0.vcf", "apple-org-3.0.vcf", "apple-group-3.0.vcf", "thunderbird-4.0.vcf",
     "davx5-3.0.vcf", "davx5-4.0.vcf",     "google-3.0.vcf",
