@@ -10,37 +10,6 @@
 #include "src/arena.h"
 #include "src/err.h"
 
-struct dav_dead_find {
-    struct str_view key, value;
-    bool found;
-};
-
-static int dav_report_dead_cb(void *ctx, struct str_view qname, struct str_view value)
-{
-    struct dav_dead_find *f = ctx;
-    if (str_view_eq(qname, f->key)) {
-        f->value = value;
-        f->found = true;
-        return 1;
-    }
-    return 0;
-}
-
-/* A dead property of the member (rarely asked in reports: one lookup each). */
-static bool dav_report_dead(const struct dav_prop_ctx *pc, struct dav_qname q, struct strbuf *sb)
-{
-    const struct dav_target *t = pc->target;
-    struct dav_dead_find f = { dav_qname_key(pc->a, q), STR_VIEW_NULL, false };
-    if (dav_prop_internal_key(f.key)) {
-        return false; /* Kith's own records (the CalDAV instance index) are never shown */
-    }
-    store_prop_list(pc->txn, t->coll.id, t->res.name, dav_report_dead_cb, &f);
-    if (f.found) {
-        strbuf_append_view(sb, f.value);
-    }
-    return f.found;
-}
-
 static void dav_report_value(struct strbuf *sb, struct dav_qname q, const struct strbuf *val)
 {
     if (val->len == 0) {
@@ -57,60 +26,27 @@ static bool dav_report_is_hook(const struct dav_xml_node *c, const struct dav_da
     return hook != NULL && dav_xml_is(c, hook->ns, hook->name);
 }
 
-/* One asked property into the 200 (ps[0]) or 404 (ps[1]) propstat. */
-static void dav_report_prop(const struct dav_prop_ctx *pc, const struct dav_xml_node *c,
-                            const struct dav_data_hook *hook, struct dav_propstat *ps)
-{
-    struct dav_qname q = { c->ns, c->name };
-    struct strbuf val;
-    strbuf_init(&val, pc->a, 64);
-    bool ok;
-    if (dav_report_is_hook(c, hook)) {
-        ok = hook->render(hook->ctx, pc, c, &val);
-    } else {
-        const struct dav_live_prop *live = dav_prop_find(pc->target, q);
-        if (live != NULL) {
-            ok = live->get(pc, &val);
-        } else if (dav_report_dead(pc, q, &ps[0].props)) {
-            return; /* a dead value is the whole element as stored */
-        } else {
-            ok = false;
-        }
-    }
-    if (ok) {
-        dav_report_value(&ps[0].props, q, &val);
-    } else {
-        dav_ms_empty_elem(&ps[1].props, q);
-    }
-}
-
 void dav_report_member(struct dav_ms *ms, const struct dav_prop_ctx *pc,
                        const struct dav_xml_node *prop, const struct dav_data_hook *hook)
 {
-    /* Members of one report share the plan (prop_plan.c); a new shape makes a new one. */
-    if (prop != NULL && ms->a != NULL) {
+    if (prop != NULL) {
+        /* Members of one report share the plan (prop_plan.c); a new shape makes a new one. */
         if (!dav_prop_plan_fits(ms->plan, prop, hook, pc->target)) {
             ms->plan = dav_prop_plan_elems(ms->a, pc->target, prop, hook);
         }
         dav_ms_member(ms, ms->plan, pc, hook, pc->target->href);
         return;
     }
+    /* No <D:prop> element: the ETag alone. */
     struct dav_propstat ps[2] = { { .status = 200 }, { .status = 404 } };
-    strbuf_init(&ps[0].props, pc->a, 256);
-    strbuf_init(&ps[1].props, pc->a, 64);
-    if (prop == NULL) {
-        struct dav_qname etag = { STR_VIEW_LIT(DAV_NS_DAV), STR_VIEW_LIT("getetag") };
-        const struct dav_live_prop *live = dav_prop_find(pc->target, etag);
-        struct strbuf val;
-        strbuf_init(&val, pc->a, 32);
-        if (live != NULL && live->get(pc, &val)) {
-            dav_report_value(&ps[0].props, etag, &val);
-        }
-    } else {
-        for (const struct dav_xml_node *c = dav_xml_child(prop, NULL, NULL); c != NULL;
-             c = dav_xml_next(c)) {
-            dav_report_prop(pc, c, hook, ps);
-        }
+    strbuf_init(&ps[0].props, pc->a, 64);
+    strbuf_init(&ps[1].props, pc->a, 8);
+    struct dav_qname etag = { STR_VIEW_LIT(DAV_NS_DAV), STR_VIEW_LIT("getetag") };
+    const struct dav_live_prop *live = dav_prop_find(pc->target, etag);
+    struct strbuf val;
+    strbuf_init(&val, pc->a, 32);
+    if (live != NULL && live->get(pc, &val)) {
+        dav_report_value(&ps[0].props, etag, &val);
     }
     dav_ms_response(ms, pc->target->href, ps, 2);
 }
