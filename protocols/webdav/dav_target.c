@@ -170,16 +170,20 @@ int dav_path_parse(const struct kith_config *cfg, const char *path, struct dav_p
 void dav_href_append(struct strbuf *sb, struct str_view path)
 {
     static const char hex[] = "0123456789ABCDEF";
+    size_t run = 0; /* start of the unreserved run not yet appended: copied whole */
     for (size_t i = 0; i < path.len; i++) {
         unsigned char c = (unsigned char)path.ptr[i];
         bool plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
                      c == '-' || c == '.' || c == '_' || c == '~' || c == '/';
-        if (plain) {
-            strbuf_append_char(sb, (char)c);
-        } else {
+        if (!plain) {
             char esc[3] = { '%', hex[c >> 4], hex[c & 15] };
+            strbuf_append(sb, path.ptr + run, i - run);
             strbuf_append(sb, esc, 3);
+            run = i + 1;
         }
+    }
+    if (run < path.len) {
+        strbuf_append(sb, path.ptr + run, path.len - run);
     }
 }
 

@@ -25,12 +25,17 @@ static struct str_view dav_plan_tag(struct arena *a, struct dav_qname q,
     return strbuf_view(&sb);
 }
 
-static void dav_plan_resolve(struct arena *a, const struct dav_target *t, struct dav_qname q,
-                             struct dav_plan_prop *out)
+static void dav_plan_tags(struct arena *a, struct dav_qname q, struct dav_plan_prop *out)
 {
     out->open = dav_plan_tag(a, q, dav_ms_open_elem);
     out->close = dav_plan_tag(a, q, dav_ms_close_elem);
     out->empty = dav_plan_tag(a, q, dav_ms_empty_elem);
+}
+
+static void dav_plan_resolve(struct arena *a, const struct dav_target *t, struct dav_qname q,
+                             struct dav_plan_prop *out)
+{
+    dav_plan_tags(a, q, out);
     out->live = dav_prop_find(t, q);
     if (out->live != NULL) {
         out->kind = DAV_PLAN_LIVE;
@@ -84,12 +89,9 @@ struct dav_prop_plan *dav_prop_plan_elems(struct arena *a, const struct dav_targ
          c = dav_xml_next(c)) {
         struct dav_plan_prop *p = &plan->v[plan->n++];
         if (hook != NULL && dav_xml_is(c, hook->ns, hook->name)) {
-            struct dav_qname q = { c->ns, c->name };
             p->kind = DAV_PLAN_DATA;
             p->elem = c;
-            p->open = dav_plan_tag(a, q, dav_ms_open_elem);
-            p->close = dav_plan_tag(a, q, dav_ms_close_elem);
-            p->empty = dav_plan_tag(a, q, dav_ms_empty_elem);
+            dav_plan_tags(a, (struct dav_qname){ c->ns, c->name }, p);
         } else {
             dav_plan_resolve(a, t, (struct dav_qname){ c->ns, c->name }, p);
         }
@@ -140,19 +142,6 @@ static bool dav_plan_write(const struct dav_plan_prop *p, const struct dav_prop_
     return true;
 }
 
-/* Whether dav_href_append would copy name unchanged (the usual "UID.vcf"). */
-static bool dav_plan_name_plain(struct str_view name)
-{
-    for (size_t i = 0; i < name.len; i++) {
-        unsigned char c = (unsigned char)name.ptr[i];
-        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-              c == '-' || c == '.' || c == '_' || c == '~' || c == '/')) {
-            return false;
-        }
-    }
-    return true;
-}
-
 static void dav_plan_href(struct strbuf *sb, const struct dav_target *t, const char *href)
 {
     strbuf_append_lit(sb, "<D:href>");
@@ -161,11 +150,7 @@ static void dav_plan_href(struct strbuf *sb, const struct dav_target *t, const c
     } else {
         /* Percent-encoding leaves nothing XML would escape in the name part. */
         strbuf_append_xml_escaped(sb, str_view_of(t->coll_href));
-        if (dav_plan_name_plain(t->res.name)) {
-            strbuf_append_view(sb, t->res.name);
-        } else {
-            dav_href_append(sb, t->res.name);
-        }
+        dav_href_append(sb, t->res.name);
     }
     strbuf_append_lit(sb, "</D:href>");
 }
