@@ -72,22 +72,6 @@ static int caldav_cd_books_of(struct store_txn *txn, struct str_view user,
     return store_collection_list(txn, STR_VIEW_NULL, STORE_COLL_ADDRESSBOOK, caldav_cd_book, b);
 }
 
-struct caldav_cd_prop {
-    struct str_view value;
-    bool found;
-};
-
-static int caldav_cd_prop_cb(void *ctx, struct str_view qname, struct str_view value)
-{
-    struct caldav_cd_prop *p = ctx;
-    if (str_view_eq(qname, STR_VIEW_LIT(CALDAV_CD_SOURCE))) {
-        p->value = value;
-        p->found = true;
-        return 1;
-    }
-    return 0;
-}
-
 /* ---------------------------------------------------------------- events */
 
 /* A vCard date: "19800415", "1980-04-15", "--0415", "--04-15" (time parts ignored).
@@ -389,11 +373,12 @@ static bool caldav_cd_current(struct store *s, struct str_view user)
         struct strbuf token;
         strbuf_init(&token, store_txn_arena(txn), 128);
         struct caldav_cd_books books;
-        struct caldav_cd_prop p = { STR_VIEW_NULL, false };
-        store_prop_list(txn, c.id, STR_VIEW_NULL, caldav_cd_prop_cb, &p);
+        struct str_view source;
+        bool found = store_prop_get(txn, c.id, STR_VIEW_NULL, STR_VIEW_LIT(CALDAV_CD_SOURCE),
+                                    &source) == 0;
         current = !(c.flags & STORE_COLL_READONLY) ||
-                  (caldav_cd_books_of(txn, user, &books, &token) == 0 && p.found &&
-                          str_view_eq(p.value, strbuf_view(&token)));
+                  (caldav_cd_books_of(txn, user, &books, &token) == 0 && found &&
+                          str_view_eq(source, strbuf_view(&token)));
     }
     store_txn_abort(&txn);
     return current;
