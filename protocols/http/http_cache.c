@@ -49,7 +49,6 @@ struct http_cache_entry {
     struct http_cache_entry *lru_prev, *lru_next; /* most recent at the head */
     struct http_cache_entry *chain;               /* next in the same bucket */
     uint64_t hash;
-    uint64_t generation;
     unsigned refs; /* 1 while in the cache, plus 1 per evbuffer still holding the body */
     int status;
     size_t key_len, type_len, headers_len, body_len;
@@ -121,13 +120,8 @@ static void http_cache_entry_unref(struct http_cache_entry *e)
     }
 }
 
-static void http_cache_unlink(struct http_cache *c, struct http_cache_entry *e)
+static void http_cache_lru_remove(struct http_cache *c, struct http_cache_entry *e)
 {
-    struct http_cache_entry **pp = &c->buckets[e->hash % HTTP_CACHE_BUCKETS];
-    while (*pp != e) {
-        pp = &(*pp)->chain;
-    }
-    *pp = e->chain;
     if (e->lru_prev != NULL) {
         e->lru_prev->lru_next = e->lru_next;
     } else {
@@ -138,6 +132,28 @@ static void http_cache_unlink(struct http_cache *c, struct http_cache_entry *e)
     } else {
         c->lru_tail = e->lru_prev;
     }
+}
+
+static void http_cache_lru_push(struct http_cache *c, struct http_cache_entry *e)
+{
+    e->lru_prev = NULL;
+    e->lru_next = c->lru_head;
+    if (c->lru_head != NULL) {
+        c->lru_head->lru_prev = e;
+    } else {
+        c->lru_tail = e;
+    }
+    c->lru_head = e;
+}
+
+static void http_cache_unlink(struct http_cache *c, struct http_cache_entry *e)
+{
+    struct http_cache_entry **pp = &c->buckets[e->hash % HTTP_CACHE_BUCKETS];
+    while (*pp != e) {
+        pp = &(*pp)->chain;
+    }
+    *pp = e->chain;
+    http_cache_lru_remove(c, e);
     c->bytes -= http_cache_entry_size(e);
     c->entries--;
     http_cache_entry_unref(e);
@@ -166,37 +182,16 @@ void http_cache_free(struct http_cache **c)
     }
 }
 
-static void http_cache_touch(struct http_cache *c, struct http_cache_entry *e)
-{
-    if (c->lru_head == e) {
-        return;
-    }
-    e->lru_prev->lru_next = e->lru_next; /* e is not the head, so it has a prev */
-    if (e->lru_next != NULL) {
-        e->lru_next->lru_prev = e->lru_prev;
-    } else {
-        c->lru_tail = e->lru_prev;
-    }
-    e->lru_prev = NULL;
-    e->lru_next = c->lru_head;
-    c->lru_head->lru_prev = e;
-    c->lru_head = e;
-}
-
-/* The entry for key, or NULL. Entries of another generation are dropped on the way. */
+/* The entry for key, or NULL. Every entry is of the cache's generation (a newer one
+ * empties it), so the key alone decides. */
 static struct http_cache_entry *http_cache_find(struct http_cache *c, uint64_t hash,
-        struct str_view key, uint64_t generation)
+        struct str_view key)
 {
-    struct http_cache_entry *e = c->buckets[hash % HTTP_CACHE_BUCKETS];
-    while (e != NULL) {
-        struct http_cache_entry *next = e->chain;
+    for (struct http_cache_entry *e = c->buckets[hash % HTTP_CACHE_BUCKETS]; e != NULL;
+         e = e->chain) {
         if (e->hash == hash && e->key_len == key.len && memcmp(e->data, key.ptr, key.len) == 0) {
-            if (e->generation == generation) {
-                return e;
-            }
-            http_cache_unlink(c, e); /* stale: the data changed since */
+            return e;
         }
-        e = next;
     }
     return NULL;
 }
@@ -272,10 +267,11 @@ bool http_cache_answer(struct http_request *req, struct str_view key, uint64_t g
         c->generation = generation;
     }
     uint64_t hash = http_cache_hash(key);
-    struct http_cache_entry *e = http_cache_find(c, hash, key, generation);
+    struct http_cache_entry *e = http_cache_find(c, hash, key);
     if (e != NULL) {
         c->hits++;
-        http_cache_touch(c, e);
+        http_cache_lru_remove(c, e);
+        http_cache_lru_push(c, e);
         log_debug(&req->log, "answered from the cache (%zu bytes)", e->body_len);
         http_cache_serve(req, e);
         return true;
@@ -371,8 +367,7 @@ void http_capture_finish(struct http_request *req)
     if (e == NULL) {
         return;
     }
-    *e = (struct http_cache_entry){ .hash = cap->hash, .generation = cap->generation,
-                                    .refs = 1, .status = req->status, .key_len = cap->key.len,
+    *e = (struct http_cache_entry){ .hash = cap->hash, .refs = 1, .status = req->status, .key_len = cap->key.len,
                                     .type_len = tlen, .headers_len = hlen,
                                     .body_len = cap->len };
     if (body_map > 0) {
@@ -401,20 +396,13 @@ void http_capture_finish(struct http_request *req)
         memcpy(e->body, cap->map, inline_len);
     }
     /* Another request of the same key may have finished first: the newer answer wins. */
-    struct http_cache_entry *old = http_cache_find(c, e->hash,
-            str_view_make((const char *)e->data, e->key_len), e->generation);
+    struct http_cache_entry *old = http_cache_find(c, e->hash, cap->key);
     if (old != NULL) {
         http_cache_unlink(c, old);
     }
     e->chain = c->buckets[e->hash % HTTP_CACHE_BUCKETS];
     c->buckets[e->hash % HTTP_CACHE_BUCKETS] = e;
-    e->lru_next = c->lru_head;
-    if (c->lru_head != NULL) {
-        c->lru_head->lru_prev = e;
-    } else {
-        c->lru_tail = e;
-    }
-    c->lru_head = e;
+    http_cache_lru_push(c, e);
     c->bytes += http_cache_entry_size(e);
     c->entries++;
     http_cache_trim(c, size, HTTP_CACHE_ENTRIES);
